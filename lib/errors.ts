@@ -1,0 +1,78 @@
+/** Every error code pgdock throws, in one place (the README lists them too). */
+export const ErrorCodes = {
+  DOCKER_UNAVAILABLE: 'ERR_PGDOCK_DOCKER_UNAVAILABLE',
+  IMAGE_MISSING: 'ERR_PGDOCK_IMAGE_MISSING',
+  CONTAINER_FAILED: 'ERR_PGDOCK_CONTAINER_FAILED',
+  STARTUP_TIMEOUT: 'ERR_PGDOCK_STARTUP_TIMEOUT',
+  LOCK_TIMEOUT: 'ERR_PGDOCK_LOCK_TIMEOUT',
+  INVALID_OPTION: 'ERR_PGDOCK_INVALID_OPTION',
+  STATE_DIR_NOT_WRITABLE: 'ERR_PGDOCK_STATE_DIR_NOT_WRITABLE',
+  PROVIDER_UNSUPPORTED: 'ERR_PGDOCK_PROVIDER_UNSUPPORTED',
+  SERVER_RELEASED: 'ERR_PGDOCK_SERVER_RELEASED',
+  CLI_USAGE: 'ERR_PGDOCK_CLI_USAGE',
+} as const;
+
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+
+/** Context fields an error may carry: never a password or a full URL. */
+export type ErrorContext = Record<string, string | number | boolean | undefined>;
+
+/** The plain form of an error, as written to the state file and replayed to other workers. */
+export interface SerializedError {
+  code: ErrorCode;
+  message: string;
+  hint: string;
+  context: ErrorContext;
+}
+
+/**
+ * The one error type pgdock throws. `message` ends with a `Hint:` line telling the user what to do.
+ */
+export class PgdockError extends Error {
+  readonly code: ErrorCode;
+  readonly hint: string;
+  readonly context: ErrorContext;
+
+  constructor(code: ErrorCode, message: string, hint: string, context: ErrorContext = {}) {
+    super(`${message}\nHint: ${hint}`);
+    this.name = 'PgdockError';
+    this.code = code;
+    this.hint = hint;
+    this.context = context;
+  }
+
+  /** The message without the hint line. */
+  get summary(): string {
+    return this.message.slice(0, this.message.length - this.hint.length - '\nHint: '.length);
+  }
+
+  toJSON(): SerializedError {
+    return { code: this.code, message: this.summary, hint: this.hint, context: this.context };
+  }
+
+  static fromJSON(data: SerializedError): PgdockError {
+    return new PgdockError(data.code, data.message, data.hint, data.context);
+  }
+}
+
+/** Describes a value for an error message: "`42` (number)". */
+export function describeValue(value: unknown): string {
+  if (value === null) return '`null`';
+  if (value === undefined) return '`undefined`';
+  const type = Array.isArray(value) ? 'array' : typeof value;
+  let shown: string;
+  try {
+    shown = typeof value === 'string' ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
+  } catch {
+    shown = String(value);
+  }
+  if (shown.length > 60) shown = `${shown.slice(0, 57)}...`;
+  return `\`${shown}\` (${type})`;
+}
+
+/** Removes passwords from anything that looks like a connection URL or a password assignment. */
+export function redactSecrets(text: string): string {
+  return text
+    .replace(/(postgres(?:ql)?:\/\/[^:/@\s]*:)[^@\s]*@/gi, '$1***@')
+    .replace(/(POSTGRES_PASSWORD=|PGPASSWORD=|password=)[^\s&"']*/gi, '$1***');
+}

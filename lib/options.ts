@@ -1,0 +1,242 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { ErrorCodes, PgdockError, describeValue } from './errors.js';
+
+export type ProviderName = 'auto' | 'docker' | 'embedded' | 'external';
+
+/** What a user may pass (or put under `package.json#pgdock`). Every field is optional. */
+export interface PgdockOptions {
+  /**
+   * Postgres image for the Docker provider.
+   * @defaultValue `'postgres:18'` (env `PGDOCK_IMAGE`)
+   */
+  image?: string;
+  /**
+   * Which server to use. Only `docker` (and `auto`, which means docker for now) is implemented.
+   * @defaultValue `'auto'` (env `PGDOCK_PROVIDER`)
+   */
+  provider?: ProviderName;
+  /**
+   * Keep the server running after the last run ends, for the next run to attach to.
+   * @defaultValue `true` locally, `false` when `CI` is set (env `PGDOCK_REUSE`)
+   */
+  reuse?: boolean;
+  /**
+   * Where lock, state and lease files live.
+   * @defaultValue `<os tmpdir>/pgdock` (env `PGDOCK_STATE_DIR`)
+   */
+  stateDir?: string;
+  /**
+   * Extra arguments for `postgres`, e.g. `['-c', 'wal_level=logical']`.
+   * @defaultValue `[]` (env `PGDOCK_POSTGRES_ARGS`, split on white space, quotes respected)
+   */
+  postgresArgs?: string[];
+  /**
+   * How long a server may take from create to its first SQL round trip, in ms.
+   * @defaultValue `60000` (env `PGDOCK_STARTUP_TIMEOUT`)
+   */
+  startupTimeout?: number;
+  /**
+   * How long to wait for the lock another process holds, in ms.
+   * @defaultValue `startupTimeout + 30000` (env `PGDOCK_LOCK_TIMEOUT`)
+   */
+  lockTimeout?: number;
+  /**
+   * The project the server belongs to: containers are labelled with a hash of it.
+   * @defaultValue the nearest folder above the working directory with a `package.json` (env `PGDOCK_PROJECT_ROOT`)
+   */
+  projectRoot?: string;
+}
+
+/** Options after defaults, config file and env are applied: every field set and valid. */
+export interface ResolvedOptions {
+  image: string;
+  provider: Exclude<ProviderName, 'auto'>;
+  reuse: boolean;
+  stateDir: string;
+  postgresArgs: string[];
+  startupTimeout: number;
+  lockTimeout: number;
+  projectRoot: string;
+  user: string;
+  database: string;
+}
+
+export const DEFAULT_IMAGE = 'postgres:18';
+
+/** The env variable each option reads. */
+export const OPTION_ENV: Record<keyof PgdockOptions, string> = {
+  image: 'PGDOCK_IMAGE',
+  provider: 'PGDOCK_PROVIDER',
+  reuse: 'PGDOCK_REUSE',
+  stateDir: 'PGDOCK_STATE_DIR',
+  postgresArgs: 'PGDOCK_POSTGRES_ARGS',
+  startupTimeout: 'PGDOCK_STARTUP_TIMEOUT',
+  lockTimeout: 'PGDOCK_LOCK_TIMEOUT',
+  projectRoot: 'PGDOCK_PROJECT_ROOT',
+};
+
+type Env = Record<string, string | undefined>;
+
+function invalid(name: string, expected: string, value: unknown, source: string): PgdockError {
+  return new PgdockError(
+    ErrorCodes.INVALID_OPTION,
+    `Expected the \`${name}\` option to be ${expected}, got ${describeValue(value)} (from ${source}).`,
+    `Fix ${source}; see the options table in pgdock's README.`,
+    { option: name, source },
+  );
+}
+
+function parseBoolean(name: string, raw: unknown, source: string): boolean {
+  if (typeof raw === 'boolean') return raw;
+  if (typeof raw === 'string') {
+    const v = raw.trim().toLowerCase();
+    if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+    if (['0', 'false', 'no', 'off'].includes(v)) return false;
+  }
+  throw invalid(name, 'a boolean (true/false/1/0)', raw, source);
+}
+
+function parseMillis(name: string, raw: unknown, source: string): number {
+  const n = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
+  if (typeof n === 'number' && Number.isInteger(n) && n > 0) return n;
+  throw invalid(name, 'a positive whole number of milliseconds', raw, source);
+}
+
+function parseString(name: string, raw: unknown, source: string): string {
+  if (typeof raw === 'string' && raw.trim() !== '') return raw.trim();
+  throw invalid(name, 'a non-empty string', raw, source);
+}
+
+/** Splits `-c wal_level=logical -c "search_path=a b"` the way a shell would, without running one. */
+export function splitArgs(text: string): string[] {
+  const out: string[] = [];
+  let current = '';
+  let quote: '"' | "'" | null = null;
+  let started = false;
+  for (const ch of text) {
+    if (quote) {
+      if (ch === quote) quote = null;
+      else current += ch;
+    } else if (ch === '"' || ch === "'") {
+      quote = ch;
+      started = true;
+    } else if (/\s/.test(ch)) {
+      if (started) out.push(current);
+      current = '';
+      started = false;
+    } else {
+      current += ch;
+      started = true;
+    }
+  }
+  if (quote) throw invalid('postgresArgs', 'arguments with balanced quotes', text, OPTION_ENV.postgresArgs);
+  if (started) out.push(current);
+  return out;
+}
+
+function parseArgs(raw: unknown, source: string): string[] {
+  if (typeof raw === 'string') return splitArgs(raw);
+  if (Array.isArray(raw) && raw.every((a) => typeof a === 'string')) return [...raw];
+  throw invalid('postgresArgs', 'an array of strings', raw, source);
+}
+
+function parseProvider(raw: unknown, source: string): ProviderName {
+  const v = typeof raw === 'string' ? raw.trim().toLowerCase() : raw;
+  if (v === 'auto' || v === 'docker' || v === 'embedded' || v === 'external') return v;
+  throw invalid('provider', 'one of auto, docker, embedded, external', raw, source);
+}
+
+/** The nearest folder at or above `from` holding a package.json, else `from` itself. */
+export function findProjectRoot(from: string): string {
+  let dir = resolve(from);
+  for (;;) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    const parent = dirname(dir);
+    if (parent === dir) return resolve(from);
+    dir = parent;
+  }
+}
+
+function readPackageConfig(projectRoot: string): Record<string, unknown> {
+  const file = join(projectRoot, 'package.json');
+  let pkg: unknown;
+  try {
+    pkg = JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    return {};
+  }
+  const section = (pkg as { pgdock?: unknown } | null)?.pgdock;
+  if (section === undefined) return {};
+  if (typeof section !== 'object' || section === null || Array.isArray(section)) {
+    throw invalid('pgdock', 'an object', section, `${file}#pgdock`);
+  }
+  return section as Record<string, unknown>;
+}
+
+function isCi(env: Env): boolean {
+  const ci = env.CI;
+  return ci !== undefined && ci !== '' && ci !== '0' && ci.toLowerCase() !== 'false';
+}
+
+/**
+ * Resolves options in one place: defaults < `package.json#pgdock` < `PGDOCK_*` env < `input`.
+ * Throws `ERR_PGDOCK_INVALID_OPTION` naming the option, the value and where it came from.
+ */
+export function resolveOptions(input: PgdockOptions = {}, env: Env = process.env, cwd = process.cwd()): ResolvedOptions {
+  const rootRaw = input.projectRoot ?? env[OPTION_ENV.projectRoot];
+  const projectRoot = rootRaw !== undefined
+    ? resolve(parseString('projectRoot', rootRaw, input.projectRoot !== undefined ? 'arguments' : OPTION_ENV.projectRoot))
+    : findProjectRoot(cwd);
+  const fileConfig = readPackageConfig(projectRoot);
+  const fileSource = `${join(projectRoot, 'package.json')}#pgdock`;
+
+  const known = new Set(Object.keys(OPTION_ENV));
+  for (const key of Object.keys(fileConfig)) {
+    if (!known.has(key)) throw invalid(key, `one of ${[...known].join(', ')}`, key, fileSource);
+  }
+  for (const key of Object.keys(input)) {
+    if (!known.has(key)) throw invalid(key, `one of ${[...known].join(', ')}`, key, 'arguments');
+  }
+
+  // The first layer that sets a value wins, looking from the most explicit one.
+  function pick<K extends keyof PgdockOptions>(key: K): { raw: unknown; source: string } | undefined {
+    if (input[key] !== undefined) return { raw: input[key], source: 'arguments' };
+    const fromEnv = env[OPTION_ENV[key]];
+    if (fromEnv !== undefined && fromEnv !== '') return { raw: fromEnv, source: OPTION_ENV[key] };
+    if (fileConfig[key] !== undefined) return { raw: fileConfig[key], source: fileSource };
+    return undefined;
+  }
+
+  const image = pick('image');
+  const provider = pick('provider');
+  const reuse = pick('reuse');
+  const stateDir = pick('stateDir');
+  const args = pick('postgresArgs');
+  const startup = pick('startupTimeout');
+  const lock = pick('lockTimeout');
+
+  const providerName = provider ? parseProvider(provider.raw, provider.source) : 'auto';
+  if (providerName === 'embedded' || providerName === 'external') {
+    throw new PgdockError(
+      ErrorCodes.PROVIDER_UNSUPPORTED,
+      `The ${providerName} provider is not available in this version of pgdock.`,
+      `Unset ${OPTION_ENV.provider} (or set it to docker) and make a Docker engine reachable.`,
+      { provider: providerName },
+    );
+  }
+  const startupTimeout = startup ? parseMillis('startupTimeout', startup.raw, startup.source) : 60_000;
+  return {
+    image: image ? parseString('image', image.raw, image.source) : DEFAULT_IMAGE,
+    provider: 'docker',
+    reuse: reuse ? parseBoolean('reuse', reuse.raw, reuse.source) : !isCi(env),
+    stateDir: resolve(stateDir ? parseString('stateDir', stateDir.raw, stateDir.source) : join(tmpdir(), 'pgdock')),
+    postgresArgs: args ? parseArgs(args.raw, args.source) : [],
+    startupTimeout,
+    lockTimeout: lock ? parseMillis('lockTimeout', lock.raw, lock.source) : startupTimeout + 30_000,
+    projectRoot,
+    user: 'postgres',
+    database: 'postgres',
+  };
+}

@@ -1,0 +1,63 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { createDebug } from './debug.js';
+import { withFileLock } from './file-lock.js';
+import { hasLease, removeLease, sweepLeases } from './leases.js';
+import type { ResolvedOptions } from './options.js';
+import { DockerProvider, LABELS } from './providers/docker.js';
+import { projectKey } from './server-key.js';
+import { clearState, readState } from './state-file.js';
+
+const log = createDebug('server');
+
+/** What a release did. */
+export interface ReleaseResult {
+  /** Containers removed because this was the last live lease and reuse is off. */
+  removed: string[];
+}
+
+/**
+ * Gives up one run's lease on the server whose files are in `dir`. The last live lease removes the
+ * container unless reuse is on. A run that never acquired (no lease) touches nothing, not even Docker.
+ */
+export async function releaseLease(dir: string, runId: string, options: Pick<ResolvedOptions, 'reuse' | 'lockTimeout'>): Promise<ReleaseResult> {
+  const leasesDir = join(dir, 'leases');
+  if (!hasLease(leasesDir, runId)) return { removed: [] };
+  const stateFile = join(dir, 'server.json');
+  return withFileLock(
+    stateFile,
+    async () => {
+      removeLease(leasesDir, runId);
+      const live = sweepLeases(leasesDir);
+      if (live.length > 0 || options.reuse) {
+        log('released lease %s; %d live lease(s) remain, reuse %s', runId, live.length, options.reuse);
+        return { removed: [] };
+      }
+      const docker = await DockerProvider.connect();
+      const ids = (await docker.findContainers({ [LABELS.stateDir]: dir })).map((c) => c.id);
+      const state = readState(stateFile);
+      if (state?.status === 'ready' && state.info.containerId && !ids.includes(state.info.containerId)) ids.push(state.info.containerId);
+      for (const id of ids) await docker.remove(id);
+      clearState(stateFile);
+      log('last lease %s released; removed %d container(s)', runId, ids.length);
+      return { removed: ids };
+    },
+    { timeoutMs: options.lockTimeout, holderFile: join(dir, 'lock-holder') },
+  );
+}
+
+/** Releases every lease `runId` holds among this project's servers (a run may have used several configs). */
+export async function releaseRunLeases(options: ResolvedOptions, runId: string): Promise<ReleaseResult> {
+  const prefix = `${projectKey(options)}-`;
+  let names: string[];
+  try {
+    names = readdirSync(options.stateDir);
+  } catch {
+    return { removed: [] };
+  }
+  const removed: string[] = [];
+  for (const name of names.filter((n) => n.startsWith(prefix))) {
+    removed.push(...(await releaseLease(join(options.stateDir, name), runId, options)).removed);
+  }
+  return { removed };
+}
