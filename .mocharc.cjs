@@ -1,0 +1,9 @@
+// pgdock's own suite: compiled specs, in parallel, with pgdock itself as a plugin (dogfooding).
+module.exports = {
+  require: ['./dist/hooks/register.js', './dist/spec/support/global-fixtures.js'],
+  spec: ['dist/spec/**/*.spec.js'],
+  parallel: true,
+  jobs: 2,
+  timeout: 20000,
+  slow: 5000,
+};

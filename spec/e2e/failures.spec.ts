@@ -1,0 +1,75 @@
+import { expect } from 'chai';
+import { existsSync, readFileSync } from 'node:fs';
+import { resolveOptions } from '../../lib/options.js';
+import { serverPaths } from '../../lib/server-key.js';
+import { ContainerWatch, projectContainers, removeProjectContainers } from '../support/docker-watch.js';
+import { SampleProject } from '../support/sample-project.js';
+
+interface JsonReport {
+  stats: { passes: number; failures: number };
+  failures: Array<{ fullTitle: string; err: { message?: string } }>;
+}
+
+describe('failures are shared, locks are recovered (docker)', function () {
+  this.timeout(120_000);
+  let project: SampleProject;
+
+  afterEach(async function () {
+    await removeProjectContainers(project.projectKey);
+    project.remove();
+  });
+
+  it('a leader failure (missing image) fails every worker with the same message, in under 10 s', async function () {
+    project = await SampleProject.create();
+    const result = await project.mocha(['--parallel', '--jobs', '6', '--reporter', 'json'], { PGDOCK_IMAGE: 'pgdock-test/does-not-exist:never' }).done;
+    const report = JSON.parse(result.stdout) as JsonReport;
+    expect(report.stats.failures).to.equal(12);
+    const messages = new Set(report.failures.map((f) => f.err.message));
+    expect(messages.size, [...messages].join('\n---\n')).to.equal(1);
+    expect([...messages][0]).to.match(/The image pgdock-test\/does-not-exist:never is not on this machine and pulling it failed/);
+    expect([...messages][0]).to.contain('Hint:');
+    expect(result.ms, 'whole run').to.be.lessThan(10_000);
+    expect(result.stderr.match(/pgdock: pulling/g) ?? [], 'only the leader tried to pull').to.have.length(1);
+  });
+
+  it('a worker SIGKILLed while holding the lock: the others proceed within 15 s, on exactly one container', async function () {
+    project = await SampleProject.create();
+    const env = project.env();
+    const paths = serverPaths(resolveOptions({}, env, project.dir));
+    const watch = new ContainerWatch(project.projectKey);
+    const run = project.mocha(['--parallel', '--jobs', '6']);
+    // Wait for a worker to take the lock, give it time to create the container, then kill it.
+    let holder = 0;
+    while (!holder) {
+      if (existsSync(paths.holderFile)) holder = Number(readFileSync(paths.holderFile, 'utf8').trim()) || 0;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await new Promise((r) => setTimeout(r, 400));
+    expect(holder, 'the holder is a worker, not mocha itself').to.not.equal(run.child.pid);
+    process.kill(holder, 'SIGKILL');
+    const killedAt = Date.now();
+    const result = await run.done;
+    await watch.stop();
+    const seen = project.results();
+    expect(result.stdout + result.stderr, 'mocha reports the killed worker').to.match(/terminated|SIGKILL|failing/i);
+    expect(seen.length, 'all files but the killed one').to.be.at.least(11);
+    expect(seen.every((s) => s.pid !== holder)).to.equal(true);
+    expect(Math.min(...seen.map((s) => s.at)) - killedAt, 'first test after the kill, ms').to.be.lessThan(15_000);
+    expect(watch.maxAtOnce).to.equal(1);
+    expect(new Set(seen.map((s) => s.containerId)).size).to.equal(1);
+    expect(await projectContainers(project.projectKey)).to.have.length(0);
+  });
+
+  it('a mocha run killed outright leaves a container that the next run (reuse off) sweeps', async function () {
+    project = await SampleProject.create(SampleProject.recordingFiles(2));
+    const crashed = project.mocha(['--parallel', '--jobs', '2'], { SAMPLE_DELAY_MS: '60000', PGDOCK_POSTGRES_ARGS: '-c work_mem=8MB' });
+    while (project.results().length === 0) await new Promise((r) => setTimeout(r, 50));
+    crashed.child.kill('SIGKILL');
+    await crashed.done;
+    await new Promise((r) => setTimeout(r, 300)); // its orphaned workers notice the dead parent and exit
+    expect(await projectContainers(project.projectKey), 'left behind by the crash').to.have.length(1);
+    const next = await project.mocha(['--parallel', '--jobs', '2']).done;
+    expect(next.code, next.stdout + next.stderr).to.equal(0);
+    expect(await projectContainers(project.projectKey), 'swept and cleaned up').to.have.length(0);
+  });
+});

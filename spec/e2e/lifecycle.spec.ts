@@ -1,0 +1,83 @@
+import { expect } from 'chai';
+import postgres from 'postgres';
+import { ContainerWatch, projectContainers, removeProjectContainers } from '../support/docker-watch.js';
+import { SampleProject, UNIT_SPEC } from '../support/sample-project.js';
+
+describe('server lifecycle: reuse, config changes, grep, Ctrl-C, CLI (docker)', function () {
+  this.timeout(120_000);
+  let project: SampleProject;
+
+  afterEach(async function () {
+    await removeProjectContainers(project.projectKey);
+    project.remove();
+  });
+
+  it('reuse on: the next run attaches to the running container; changed args get a new one; the CLI sees both', async function () {
+    project = await SampleProject.create(SampleProject.recordingFiles(3));
+    const reuse = { PGDOCK_REUSE: 'true' };
+    const first = await project.mocha(['--parallel', '--jobs', '3'], reuse).done;
+    expect(first.code, first.stdout + first.stderr).to.equal(0);
+    const [kept] = await projectContainers(project.projectKey);
+    expect(kept?.State, 'kept after the run').to.equal('running');
+
+    project.resetResults();
+    const watch = new ContainerWatch(project.projectKey);
+    const second = await project.mocha(['--parallel', '--jobs', '3'], reuse).done;
+    await watch.stop();
+    expect(second.code, second.stdout + second.stderr).to.equal(0);
+    expect([...watch.ids], 'no container created').to.deep.equal([kept!.Id]);
+    expect(new Set(project.results().map((s) => s.containerId))).to.deep.equal(new Set([kept!.Id]));
+
+    project.resetResults();
+    const changed = await project.mocha(['--parallel', '--jobs', '3'], { ...reuse, PGDOCK_POSTGRES_ARGS: '-c work_mem=7MB' }).done;
+    expect(changed.code, changed.stdout + changed.stderr).to.equal(0);
+    const ids = new Set(project.results().map((s) => s.containerId));
+    expect(ids.size).to.equal(1);
+    expect(ids.has(kept!.Id), 'not the old config\'s container').to.equal(false);
+
+    const status = await project.cli(['status', '--json'], reuse).done;
+    const report = JSON.parse(status.stdout) as { reuse: boolean; containers: Array<{ id: string; leases: unknown[]; url: string }> };
+    expect(report.reuse).to.equal(true);
+    expect(report.containers).to.have.length(2);
+    expect(report.containers.every((c) => c.leases.length === 0 && c.url.includes(':***@'))).to.equal(true);
+
+    const url = (await project.cli(['url'], { ...reuse, PGDOCK_POSTGRES_ARGS: '-c work_mem=7MB' }).done).stdout.trim();
+    const sql = postgres(url, { max: 1, onnotice: () => {} });
+    const [row] = await sql<{ v: string }[]>`select current_setting('work_mem') as v`;
+    await sql.end();
+    expect(row?.v, 'url points at the server of the asked config').to.equal('7MB');
+    const password = new URL(url).password;
+    expect(password).to.have.length.greaterThan(10);
+    for (const out of [first, second, changed, status]) expect(out.stdout + out.stderr).to.not.contain(password);
+
+    const down = await project.cli(['down'], reuse).done;
+    expect(down.stdout.match(/^removed /gm)).to.have.length(2);
+    expect(await projectContainers(project.projectKey)).to.have.length(0);
+  });
+
+  it('--grep matching no Postgres test starts no container, in parallel and serial mode', async function () {
+    project = await SampleProject.create({ 'unit.spec.js': UNIT_SPEC, ...SampleProject.recordingFiles(3) });
+    const watch = new ContainerWatch(project.projectKey, 20);
+    const parallel = await project.mocha(['--parallel', '--jobs', '2', '--grep', 'adds numbers']).done;
+    const serial = await project.mocha(['--grep', 'adds numbers']).done;
+    await watch.stop();
+    expect(parallel.code, parallel.stdout + parallel.stderr).to.equal(0);
+    expect(parallel.stdout).to.match(/1 passing/);
+    expect(serial.stdout).to.match(/1 passing/);
+    expect(watch.maxAtOnce, 'containers seen').to.equal(0);
+    expect(project.results()).to.have.length(0);
+  });
+
+  for (const mode of ['parallel', 'serial'] as const) {
+    it(`Ctrl-C (SIGINT) in mocha's main process removes the container (${mode})`, async function () {
+      project = await SampleProject.create(SampleProject.recordingFiles(2));
+      const run = project.mocha(mode === 'parallel' ? ['--parallel', '--jobs', '2'] : [], { SAMPLE_DELAY_MS: '60000' });
+      while (project.results().length === 0) await new Promise((r) => setTimeout(r, 50));
+      expect(await projectContainers(project.projectKey)).to.have.length(1);
+      run.child.kill('SIGINT');
+      const result = await run.done;
+      expect(result.ms, 'stopped long before the test would have ended').to.be.lessThan(50_000);
+      expect(await projectContainers(project.projectKey), result.stdout + result.stderr).to.have.length(0);
+    });
+  }
+});

@@ -1,0 +1,31 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { withFileLock } from '../../lib/file-lock.js';
+import { REPO_ROOT, scratchRoot } from './paths.js';
+
+const NPM_QUIET = ['--no-audit', '--no-fund', '--loglevel=error', '--prefer-offline'];
+
+/**
+ * A node_modules with pgdock installed from `npm pack`'s tarball and mocha beside it, as a user has
+ * it. Built once per suite run (under our own file lock, whichever worker needs it first).
+ */
+export async function installedPackageDir(): Promise<string> {
+  const base = join(scratchRoot(), 'installed');
+  mkdirSync(scratchRoot(), { recursive: true });
+  await withFileLock(
+    join(scratchRoot(), 'installed.json'),
+    async () => {
+      if (existsSync(join(base, 'node_modules', 'pgdock', 'package.json'))) return;
+      mkdirSync(base, { recursive: true });
+      execFileSync('npm', ['pack', '--ignore-scripts', '--pack-destination', base, ...NPM_QUIET], { cwd: REPO_ROOT, stdio: 'pipe' });
+      const tarball = readdirSync(base).find((f) => f.endsWith('.tgz'));
+      if (!tarball) throw new Error('npm pack made no tarball');
+      const mochaVersion = JSON.parse(execFileSync('node', ['-p', 'JSON.stringify(require("mocha/package.json").version)'], { cwd: REPO_ROOT, encoding: 'utf8' })) as string;
+      writeFileSync(join(base, 'package.json'), JSON.stringify({ name: 'pgdock-sample-base', private: true, type: 'module' }));
+      execFileSync('npm', ['install', ...NPM_QUIET, join(base, tarball), `mocha@${mochaVersion}`], { cwd: base, stdio: 'pipe' });
+    },
+    { timeoutMs: 300_000 },
+  );
+  return join(base, 'node_modules');
+}

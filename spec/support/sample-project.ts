@@ -1,0 +1,125 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { resolveOptions } from '../../lib/options.js';
+import { projectKey } from '../../lib/server-key.js';
+import { installedPackageDir } from './installed-package.js';
+import { TEST_IMAGE, scratchRoot } from './paths.js';
+
+/** What one sample test recorded about the server it saw. */
+export interface SeenServer {
+  file: string;
+  pid: number;
+  systemIdentifier: string;
+  containerId: string;
+  at: number;
+}
+
+export interface MochaRun {
+  child: ChildProcess;
+  done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; ms: number }>;
+}
+
+/** A pgdock spec file: one test that records the server it saw, optionally waiting afterwards. */
+export function recordingSpec(name: string): string {
+  return `import { writeFileSync } from 'node:fs';
+describe('file ${name}', function () {
+  it('${name} sees the shared server', async function () {
+    const [row] = await this.pg.sql\`select system_identifier::text as id from pg_control_system()\`;
+    writeFileSync(process.env.SAMPLE_RESULTS + '/${name}-' + process.pid + '.json', JSON.stringify({
+      file: '${name}', pid: process.pid, systemIdentifier: row.id, containerId: this.pg.server.containerId, at: Date.now() }));
+    const delay = Number(process.env.SAMPLE_DELAY_MS || 0);
+    if (delay) { this.timeout(delay + 10000); await new Promise((r) => setTimeout(r, delay)); }
+  });
+});
+`;
+}
+
+export const UNIT_SPEC = `import assert from 'node:assert';
+describe('unit maths', function () {
+  it('adds numbers without a database', function () { assert.strictEqual(1 + 1, 2); });
+});
+`;
+
+/** A throwaway Mocha project using pgdock as a user would, with its own state dir and project key. */
+export class SampleProject {
+  readonly dir: string;
+  readonly stateDir: string;
+  readonly resultsDir: string;
+  readonly projectKey: string;
+
+  private constructor(dir: string) {
+    this.dir = dir;
+    this.stateDir = join(dir, '.pgdock-state');
+    this.resultsDir = join(dir, 'results');
+    this.projectKey = projectKey(resolveOptions({ projectRoot: dir }, {}));
+  }
+
+  /** `files` maps spec file names to their source; default: 12 recording specs. */
+  static async create(files: Record<string, string> = SampleProject.recordingFiles(12)): Promise<SampleProject> {
+    const nodeModules = await installedPackageDir();
+    mkdirSync(scratchRoot(), { recursive: true });
+    const project = new SampleProject(mkdtempSync(join(scratchRoot(), 'sample-')));
+    writeFileSync(join(project.dir, 'package.json'), JSON.stringify({ name: 'sample', private: true, type: 'module' }));
+    writeFileSync(join(project.dir, '.mocharc.cjs'), "module.exports = { require: ['pgdock/register'], spec: 'spec/*.spec.js', timeout: 30000 };\n");
+    symlinkSync(nodeModules, join(project.dir, 'node_modules'));
+    mkdirSync(join(project.dir, 'spec'));
+    for (const [name, source] of Object.entries(files)) writeFileSync(join(project.dir, 'spec', name), source);
+    project.resetResults();
+    return project;
+  }
+
+  static recordingFiles(count: number): Record<string, string> {
+    const files: Record<string, string> = {};
+    for (let i = 1; i <= count; i++) {
+      const name = String(i).padStart(2, '0');
+      files[`${name}.spec.js`] = recordingSpec(name);
+    }
+    return files;
+  }
+
+  resetResults(): void {
+    rmSync(this.resultsDir, { recursive: true, force: true });
+    mkdirSync(this.resultsDir, { recursive: true });
+  }
+
+  results(): SeenServer[] {
+    return readdirSync(this.resultsDir).map((f) => JSON.parse(readFileSync(join(this.resultsDir, f), 'utf8')) as SeenServer);
+  }
+
+  /** The environment a user's shell would give mocha, plus this project's pgdock settings. */
+  env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+    const env: NodeJS.ProcessEnv = {};
+    for (const [k, v] of Object.entries(process.env)) {
+      if (!k.startsWith('PGDOCK_') && !k.startsWith('MOCHA_') && k !== 'DEBUG') env[k] = v;
+    }
+    return { ...env, PGDOCK_IMAGE: TEST_IMAGE, PGDOCK_STATE_DIR: this.stateDir, PGDOCK_REUSE: 'false', SAMPLE_RESULTS: this.resultsDir, ...extra };
+  }
+
+  /** Starts `mocha` in the project, as `npx mocha ...args` would. */
+  mocha(args: string[], extraEnv: Record<string, string> = {}): MochaRun {
+    return this.node(join(this.dir, 'node_modules', 'mocha', 'bin', 'mocha.js'), args, extraEnv);
+  }
+
+  /** Runs the project's installed `pgdock` CLI. */
+  cli(args: string[], extraEnv: Record<string, string> = {}): MochaRun {
+    return this.node(join(this.dir, 'node_modules', 'pgdock', 'dist', 'lib', 'cli', 'main.js'), args, extraEnv);
+  }
+
+  private node(script: string, args: string[], extraEnv: Record<string, string>): MochaRun {
+    const started = Date.now();
+    const child = spawn(process.execPath, [script, ...args], { cwd: this.dir, env: this.env(extraEnv), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    const done = new Promise<Awaited<MochaRun['done']>>((resolve) => {
+      child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr, ms: Date.now() - started }));
+    });
+    return { child, done };
+  }
+
+  remove(): void {
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
