@@ -6,4 +6,5 @@ module.exports = {
   jobs: 2,
   timeout: 20000,
   slow: 5000,
+  reporter: './spec/support/totals-reporter.cjs',
 };

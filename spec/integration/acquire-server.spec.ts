@@ -1,0 +1,142 @@
+import { expect } from 'chai';
+import { writeFileSync } from 'node:fs';
+import postgres from 'postgres';
+import { acquireServerFor } from '../../lib/acquire-server.js';
+import { ErrorCodes, PgdockError } from '../../lib/errors.js';
+import { releaseLease } from '../../lib/release-server.js';
+import { projectKey, serverPaths } from '../../lib/server-key.js';
+import { connectionUrl, type ServerInfo } from '../../lib/server-info.js';
+import { docker, projectContainers } from '../support/docker-watch.js';
+import { isolatedOptions } from '../support/isolated-server.js';
+import { TEST_IMAGE } from '../support/paths.js';
+
+async function query<T>(info: ServerInfo, text: string): Promise<T[]> {
+  const sql = postgres(connectionUrl(info), { max: 1, onnotice: () => {} });
+  try {
+    return (await sql.unsafe(text)) as unknown as T[];
+  } finally {
+    await sql.end();
+  }
+}
+
+async function rejection(promise: Promise<unknown>): Promise<PgdockError> {
+  try {
+    await promise;
+  } catch (err) {
+    expect(err).to.be.instanceOf(PgdockError);
+    return err as PgdockError;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('acquireServerFor against the real engine (docker)', function () {
+  this.timeout(90_000);
+  const cleanups: Array<() => Promise<void>> = [];
+  afterEach(async function () {
+    while (cleanups.length) await cleanups.pop()!();
+  });
+  function isolated(input = {}) {
+    const iso = isolatedOptions(input);
+    cleanups.push(iso.cleanup);
+    return iso;
+  }
+
+  it('starts a server with the speed settings, data on tmpfs at the image PGDATA, and the user args', async function () {
+    const { options, run } = isolated({ postgresArgs: ['-c', 'wal_level=logical'] });
+    const info = await acquireServerFor(options, run);
+    const [row] = await query<Record<string, string>>(info, `select current_setting('fsync') f, current_setting('synchronous_commit') s,
+      current_setting('full_page_writes') p, current_setting('wal_level') w, current_setting('data_directory') d`);
+    expect(row).to.deep.equal({ f: 'off', s: 'off', p: 'off', w: 'logical', d: '/var/lib/postgresql/data' });
+    const inspect = await docker.getContainer(info.containerId!).inspect();
+    expect(Object.keys(inspect.HostConfig.Tmpfs ?? {})).to.deep.equal(['/var/lib/postgresql/data']);
+    expect(inspect.HostConfig.PortBindings?.['5432/tcp']?.[0]?.HostIp).to.equal('127.0.0.1');
+    expect(inspect.Config.Labels).to.include({ pgdock: '1' });
+  });
+
+  it('rebuilds a corrupt state file from Docker labels instead of crashing', async function () {
+    const { options, run } = isolated({ reuse: true });
+    const first = await acquireServerFor(options, run);
+    writeFileSync(serverPaths(options).stateFile, '{ this is not json');
+    const second = await acquireServerFor(options, run);
+    expect(second.containerId).to.equal(first.containerId);
+    expect(second.password).to.equal(first.password);
+    expect(await projectContainers(projectKey(options))).to.have.length(1);
+  });
+
+  it('a state file naming a container that no longer exists: starts a new one', async function () {
+    const { options, run } = isolated({ reuse: true });
+    const first = await acquireServerFor(options, run);
+    await docker.getContainer(first.containerId!).remove({ force: true, v: true });
+    const second = await acquireServerFor(options, run);
+    expect(second.containerId).to.not.equal(first.containerId);
+    expect(await query(second, 'select 1 as one')).to.deep.equal([{ one: 1 }]);
+  });
+
+  it('the last lease removes the container when reuse is off, not before', async function () {
+    const { options, run } = isolated();
+    const other = { ...run, runId: `${run.runId}-other` };
+    const info = await acquireServerFor(options, run);
+    await acquireServerFor(options, other);
+    const dir = serverPaths(options).dir;
+    expect((await releaseLease(dir, run.runId, options)).removed).to.deep.equal([]);
+    expect((await docker.getContainer(info.containerId!).inspect()).State.Running).to.equal(true);
+    expect((await releaseLease(dir, other.runId, options)).removed).to.deep.equal([info.containerId]);
+  });
+
+  it('a bad postgres argument: ERR_PGDOCK_CONTAINER_FAILED with the container log tail, container removed', async function () {
+    const { options, run } = isolated({ postgresArgs: ['-c', 'no_such_setting=1'] });
+    const err = await rejection(acquireServerFor(options, run));
+    expect(err.code).to.equal(ErrorCodes.CONTAINER_FAILED);
+    expect(err.message).to.contain('unrecognized configuration parameter "no_such_setting"');
+    expect(err.message).to.match(/\nHint: Check PGDOCK_POSTGRES_ARGS/);
+    expect(err.message).to.not.match(/POSTGRES_PASSWORD=(?!\*\*\*)/);
+    expect(await projectContainers(projectKey(options))).to.have.length(0);
+  });
+
+  it('a server that never answers SQL: ERR_PGDOCK_STARTUP_TIMEOUT with the last log lines', async function () {
+    const { options, run } = isolated({ postgresArgs: ['-c', "listen_addresses="], startupTimeout: 3000 });
+    const started = Date.now();
+    const err = await rejection(acquireServerFor(options, run));
+    expect(err.code).to.equal(ErrorCodes.STARTUP_TIMEOUT);
+    expect(err.message).to.contain('did not answer SQL within 3000 ms');
+    expect(err.message).to.contain('database system is ready to accept connections');
+    expect(Date.now() - started).to.be.lessThan(20_000);
+  });
+
+  it('the same run replays the recorded failure at once; a new run tries again', async function () {
+    const { options, run } = isolated({ image: 'pgdock-test/does-not-exist:never' });
+    const first = await rejection(acquireServerFor(options, run));
+    const started = Date.now();
+    const replay = await rejection(acquireServerFor(options, run));
+    expect(Date.now() - started).to.be.lessThan(1_000);
+    expect(replay.message).to.equal(first.message);
+    expect(replay.code).to.equal(ErrorCodes.IMAGE_MISSING);
+    const fixed = { ...options, image: TEST_IMAGE };
+    // A new run with a fixed image is not poisoned by the old run's failure (another key, another run).
+    const info = await acquireServerFor(fixed, { ...run, runId: `${run.runId}-next` });
+    expect(info.port).to.be.greaterThan(0);
+  });
+
+  it('no engine at DOCKER_HOST: ERR_PGDOCK_DOCKER_UNAVAILABLE naming the socket', async function () {
+    const { options, run } = isolated();
+    const saved = process.env.DOCKER_HOST;
+    process.env.DOCKER_HOST = 'unix:///tmp/pgdock-no-such-docker.sock';
+    try {
+      const err = await rejection(acquireServerFor(options, run));
+      expect(err.code).to.equal(ErrorCodes.DOCKER_UNAVAILABLE);
+      expect(err.message).to.contain('DOCKER_HOST=unix:///tmp/pgdock-no-such-docker.sock');
+      expect(err.message).to.contain('Hint: Start the engine behind DOCKER_HOST');
+    } finally {
+      if (saved === undefined) delete process.env.DOCKER_HOST;
+      else process.env.DOCKER_HOST = saved;
+    }
+  });
+
+  it('an unwritable state dir: ERR_PGDOCK_STATE_DIR_NOT_WRITABLE', async function () {
+    const { options, run } = isolated();
+    writeFileSync(`${options.stateDir}`, 'a file where the folder should be');
+    const err = await rejection(acquireServerFor(options, run));
+    expect(err.code).to.equal(ErrorCodes.STATE_DIR_NOT_WRITABLE);
+    expect(err.message).to.contain(options.stateDir);
+  });
+});

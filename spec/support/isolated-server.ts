@@ -1,0 +1,24 @@
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { resolveOptions, type PgdockOptions, type ResolvedOptions } from '../../lib/options.js';
+import type { RunIdentity } from '../../lib/run-identity.js';
+import { projectKey } from '../../lib/server-key.js';
+import { removeProjectContainers } from './docker-watch.js';
+import { TEST_IMAGE, scratchRoot } from './paths.js';
+
+/** Options for a project of its own (own project key, own state dir), ignoring this process's env. */
+export function isolatedOptions(input: PgdockOptions = {}): { options: ResolvedOptions; run: RunIdentity; cleanup: () => Promise<void> } {
+  mkdirSync(scratchRoot(), { recursive: true });
+  const root = mkdtempSync(join(scratchRoot(), 'project-'));
+  const options = resolveOptions({ image: TEST_IMAGE, reuse: false, projectRoot: root, stateDir: join(root, 'state'), ...input }, {});
+  const run: RunIdentity = { runId: randomUUID(), ownerPid: process.pid, managed: false };
+  return {
+    options,
+    run,
+    cleanup: async () => {
+      await removeProjectContainers(projectKey(options));
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}

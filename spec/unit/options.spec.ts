@@ -1,0 +1,79 @@
+import { expect } from 'chai';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ErrorCodes, PgdockError } from '../../lib/errors.js';
+import { DEFAULT_IMAGE, resolveOptions, splitArgs } from '../../lib/options.js';
+
+function invalidOption(fn: () => unknown): PgdockError {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).to.be.instanceOf(PgdockError);
+    return err as PgdockError;
+  }
+  throw new Error('expected an error');
+}
+
+describe('resolveOptions', function () {
+  let root: string;
+  beforeEach(() => {
+    root = mkdtempSync(join(tmpdir(), 'pgdock-options-'));
+  });
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  it('defaults: official image, docker, reuse on locally and off in CI', function () {
+    const local = resolveOptions({ projectRoot: root }, {});
+    expect(local).to.include({ image: DEFAULT_IMAGE, provider: 'docker', reuse: true, startupTimeout: 60_000, lockTimeout: 90_000 });
+    expect(local.postgresArgs).to.deep.equal([]);
+    expect(resolveOptions({ projectRoot: root }, { CI: 'true' }).reuse).to.equal(false);
+    expect(resolveOptions({ projectRoot: root }, { CI: 'false' }).reuse).to.equal(true);
+  });
+
+  it('layers: package.json#pgdock < PGDOCK_* env < arguments', function () {
+    writeFileSync(join(root, 'package.json'), JSON.stringify({ pgdock: { image: 'from-file:1', reuse: false, startupTimeout: 1000 } }));
+    expect(resolveOptions({}, {}, root)).to.include({ image: 'from-file:1', reuse: false, startupTimeout: 1000, projectRoot: root });
+    expect(resolveOptions({}, { PGDOCK_IMAGE: 'from-env:1', PGDOCK_REUSE: 'yes' }, root)).to.include({ image: 'from-env:1', reuse: true });
+    expect(resolveOptions({ image: 'from-args:1' }, { PGDOCK_IMAGE: 'from-env:1' }, root).image).to.equal('from-args:1');
+    expect(resolveOptions({}, { PGDOCK_REUSE: 'true', CI: '1' }, root).reuse, 'PGDOCK_REUSE beats CI').to.equal(true);
+  });
+
+  it('finds the project root from a nested working directory', function () {
+    writeFileSync(join(root, 'package.json'), '{}');
+    const nested = mkdtempSync(join(root, 'sub-'));
+    expect(resolveOptions({}, {}, nested).projectRoot).to.equal(root);
+  });
+
+  it('splits PGDOCK_POSTGRES_ARGS like a shell, quotes included', function () {
+    expect(resolveOptions({ projectRoot: root }, { PGDOCK_POSTGRES_ARGS: "-c wal_level=logical -c 'search_path=a, b'" }).postgresArgs)
+      .to.deep.equal(['-c', 'wal_level=logical', '-c', 'search_path=a, b']);
+    expect(splitArgs('  ')).to.deep.equal([]);
+    expect(splitArgs('-c x=""')).to.deep.equal(['-c', 'x=']);
+  });
+
+  it('rejects bad values with the option, the value, its source and a hint', function () {
+    const cases: Array<[() => unknown, RegExp]> = [
+      [() => resolveOptions({ projectRoot: root }, { PGDOCK_REUSE: 'maybe' }), /`reuse` option to be a boolean .*got `"maybe"` \(string\) \(from PGDOCK_REUSE\)/],
+      [() => resolveOptions({ projectRoot: root, startupTimeout: -5 }, {}), /`startupTimeout` option to be a positive whole number of milliseconds, got `-5` \(number\)/],
+      [() => resolveOptions({ projectRoot: root, image: 42 as unknown as string }, {}), /`image` option to be a non-empty string, got `42` \(number\)/],
+      [() => resolveOptions({ projectRoot: root }, { PGDOCK_PROVIDER: 'kubernetes' }), /`provider` option to be one of auto, docker, embedded, external/],
+      [() => resolveOptions({ projectRoot: root }, { PGDOCK_POSTGRES_ARGS: "-c 'open" }), /balanced quotes/],
+      [() => resolveOptions({ projectRoot: root, imag: 'x' } as never, {}), /`imag` option to be one of image, provider/],
+    ];
+    for (const [fn, message] of cases) {
+      const err = invalidOption(fn);
+      expect(err.code).to.equal(ErrorCodes.INVALID_OPTION);
+      expect(err.message).to.match(message);
+      expect(err.message).to.match(/\nHint: /);
+    }
+  });
+
+  it('a provider of a later version says so plainly', function () {
+    const err = invalidOption(() => resolveOptions({ projectRoot: root }, { PGDOCK_PROVIDER: 'embedded' }));
+    expect(err.code).to.equal(ErrorCodes.PROVIDER_UNSUPPORTED);
+  });
+
+  it('reads no env at import and none but what it is given', function () {
+    expect(resolveOptions({ projectRoot: root }, { PGIMAGE: 'x', PGDOCK_IMAGE: '' }).image, 'empty env is unset; PG* is not ours').to.equal(DEFAULT_IMAGE);
+  });
+});
