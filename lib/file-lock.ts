@@ -1,4 +1,5 @@
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import lockfile from 'proper-lockfile';
 import { createDebug } from './debug.js';
@@ -47,7 +48,13 @@ export async function withFileLock<T>(file: string, fn: () => Promise<T>, option
         },
       });
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ELOCKED') throw err;
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') {
+        // The folder went away (the last run cleaned up): make it again and retry at once.
+        mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+        continue;
+      }
+      if (code !== 'ELOCKED') throw err;
       waitedSince ??= Date.now();
       if (Date.now() >= deadline) {
         throw new PgdockError(

@@ -1,4 +1,5 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, rmdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { join } from 'node:path';
 import { createDebug } from './debug.js';
 import { withFileLock } from './file-lock.js';
@@ -24,7 +25,7 @@ export async function releaseLease(dir: string, runId: string, options: Pick<Res
   const leasesDir = join(dir, 'leases');
   if (!hasLease(leasesDir, runId)) return { removed: [] };
   const stateFile = join(dir, 'server.json');
-  return withFileLock(
+  const result = await withFileLock(
     stateFile,
     async () => {
       removeLease(leasesDir, runId);
@@ -44,6 +45,18 @@ export async function releaseLease(dir: string, runId: string, options: Pick<Res
     },
     { timeoutMs: options.lockTimeout, holderFile: join(dir, 'lock-holder') },
   );
+  // Nothing left to coordinate: remove the empty folders. rmdir fails (and we keep them) if
+  // another process has just put a lease or a lock there.
+  if (result.removed.length > 0) {
+    for (const folder of [leasesDir, dir, dirname(dir)]) {
+      try {
+        rmdirSync(folder);
+      } catch {
+        break;
+      }
+    }
+  }
+  return result;
 }
 
 /** Releases every lease `runId` holds among this project's servers (a run may have used several configs). */

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { existsSync } from 'node:fs';
 import { ContainerWatch, projectContainers, removeProjectContainers } from '../support/docker-watch.js';
 import { SampleProject, recordingSpec } from '../support/sample-project.js';
 
@@ -28,6 +29,7 @@ describe('one server for every mocha worker (docker)', function () {
       expect(new Set(seen.map((s) => s.containerId))).to.deep.equal(new Set(watch.ids));
       expect(new Set(seen.map((s) => s.pid)).size, 'really ran in several workers').to.be.greaterThan(1);
       expect(await projectContainers(project.projectKey), `round ${round}: nothing left (reuse off)`).to.have.length(0);
+      expect(existsSync(project.stateDir), `round ${round}: no state files left`).to.equal(false);
     }
   });
 

@@ -1,0 +1,167 @@
+// `npm run bench`: start-up figures for pgdock against a raw `docker run` measured in the same run.
+import { execFile, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import postgres from 'postgres';
+import { resolveOptions } from '../lib/options.js';
+import { SPEED_ARGS } from '../lib/providers/docker.js';
+import { projectKey } from '../lib/server-key.js';
+import { ContainerWatch, removeProjectContainers } from '../spec/support/docker-watch.js';
+import { SampleProject } from '../spec/support/sample-project.js';
+import { median, percentile, round } from './stats.js';
+
+const run = promisify(execFile);
+const here = dirname(fileURLToPath(import.meta.url));
+const IMAGE = process.env.PGDOCK_IMAGE ?? 'pgdock-local/postgres:15';
+const STARTS = Number(process.env.BENCH_STARTS ?? 9);
+const WARM = Number(process.env.BENCH_WARM ?? 21);
+const SUITE_ROUNDS = Number(process.env.BENCH_SUITE_ROUNDS ?? 50);
+const PGDATA = '/var/lib/postgresql/data';
+
+async function firstQuery(url: string, deadline: number): Promise<void> {
+  while (Date.now() < deadline) {
+    const sql = postgres(url, { max: 1, connect_timeout: 2, onnotice: () => {} });
+    try {
+      await sql`select 1`;
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 15));
+    } finally {
+      await sql.end({ timeout: 0 }).catch(() => {});
+    }
+  }
+  throw new Error('raw container never answered');
+}
+
+/** The lower bound: `docker run` by hand, then poll until the first query answers. */
+async function rawDockerRun(): Promise<number> {
+  const started = performance.now();
+  const { stdout } = await run('docker', ['run', '-d', '-p', '127.0.0.1::5432', '-e', 'POSTGRES_PASSWORD=bench', '--tmpfs', PGDATA,
+    '--label', 'pgdock-bench=raw', IMAGE, 'postgres', ...SPEED_ARGS]);
+  const id = stdout.trim();
+  try {
+    const port = (await run('docker', ['port', id, '5432/tcp'])).stdout.trim().split('\n')[0]!.split(':').pop();
+    await firstQuery(`postgres://postgres:bench@127.0.0.1:${port}/postgres`, Date.now() + 60_000);
+    return performance.now() - started;
+  } finally {
+    await run('docker', ['rm', '-f', '-v', id]);
+  }
+}
+
+interface ChildTiming {
+  wallMs: number;
+  sinceProcessStartMs: number;
+  sinceScriptStartMs: number;
+  containerId: string;
+}
+
+function attachChild(env: NodeJS.ProcessEnv): Promise<ChildTiming> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(here, 'attach-child.js')], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('close', (code) => {
+      if (code !== 0) return reject(new Error(`attach child exited ${code}`));
+      resolve({ wallMs: performance.now() - started, ...(JSON.parse(out) as Omit<ChildTiming, 'wallMs'>) });
+    });
+  });
+}
+
+function row(label: string, values: number[], baseline?: number): string {
+  const med = median(values);
+  const ratio = baseline ? `${round(med / baseline, 2)}x` : '';
+  return `| ${label.padEnd(58)} | ${String(round(med)).padStart(8)} | ${String(round(percentile(values, 95))).padStart(8)} | ${String(values.length).padStart(3)} | ${ratio.padStart(6)} |`;
+}
+
+async function main(): Promise<void> {
+  const scratch = mkdtempSync(join(tmpdir(), 'pgdock-bench-'));
+  process.env.PGDOCK_SPEC_SCRATCH = scratch;
+  const projectRoot = join(scratch, 'attach-project');
+  mkdirSync(projectRoot);
+  writeFileSync(join(projectRoot, 'package.json'), '{"name":"bench"}');
+  const baseEnv: NodeJS.ProcessEnv = { ...process.env, PGDOCK_IMAGE: IMAGE, PGDOCK_PROJECT_ROOT: projectRoot, PGDOCK_STATE_DIR: join(scratch, 'state') };
+  delete baseEnv.PGDOCK_RUN_ID;
+  delete baseEnv.PGDOCK_RUN_PID;
+  const attachKey = projectKey(resolveOptions({}, baseEnv));
+  let suite: SampleProject | undefined;
+  try {
+    await rawDockerRun(); // warm the engine's caches for both sides alike
+    const raw: number[] = [];
+    const cold: ChildTiming[] = [];
+    for (let i = 0; i < STARTS; i++) {
+      // Interleaved so that machine noise falls on both sides alike.
+      raw.push(await rawDockerRun());
+      cold.push(await attachChild({ ...baseEnv, PGDOCK_REUSE: 'false', BENCH_RELEASE: '1' }));
+    }
+    await attachChild({ ...baseEnv, PGDOCK_REUSE: 'true' });
+    const warm: ChildTiming[] = [];
+    for (let i = 0; i < WARM; i++) warm.push(await attachChild({ ...baseEnv, PGDOCK_REUSE: 'true' }));
+    await removeProjectContainers(attachKey);
+
+    suite = await SampleProject.create();
+    const rounds: Array<{ ms: number; containers: number; ok: boolean }> = [];
+    for (let i = 0; i < SUITE_ROUNDS; i++) {
+      suite.resetResults();
+      const watch = new ContainerWatch(suite.projectKey);
+      const result = await suite.mocha(['--parallel', '--jobs', '6']).done;
+      await watch.stop();
+      const seen = new Set(suite.results().map((s) => s.containerId));
+      rounds.push({ ms: result.ms, containers: watch.ids.size, ok: result.code === 0 && watch.maxAtOnce === 1 && watch.ids.size === 1 && seen.size === 1 });
+      await removeProjectContainers(suite.projectKey);
+    }
+
+    const rawMedian = median(raw);
+    const coldWall = cold.map((c) => c.wallMs);
+    const warmScript = warm.map((w) => w.sinceScriptStartMs);
+    const exactlyOne = rounds.filter((r) => r.ok).length;
+    const lines = [
+      `pgdock start-up benchmark, image ${IMAGE}, ${new Date().toISOString()}`,
+      '',
+      `| ${'measure (ms)'.padEnd(58)} | ${'median'.padStart(8)} | ${'p95'.padStart(8)} | ${'n'.padStart(3)} | ${'ratio'.padStart(6)} |`,
+      `|${'-'.repeat(60)}|${'-'.repeat(10)}|${'-'.repeat(10)}|${'-'.repeat(5)}|${'-'.repeat(8)}|`,
+      row('raw docker run + first query (lower bound)', raw),
+      row('pgdock cold start to first query (fresh process, wall)', coldWall, rawMedian),
+      row('pgdock warm attach: module load + attach + first query', warmScript),
+      row('pgdock warm attach incl. node boot (process start)', warm.map((w) => w.sinceProcessStartMs)),
+      row('pgdock warm attach, wall clock from spawn', warm.map((w) => w.wallMs)),
+      row('12 files / 6 workers, cold suite run (mocha wall)', rounds.map((r) => r.ms)),
+      '',
+      `cold / lower bound: ${round(median(coldWall) / rawMedian, 3)} (target <= 1.15)`,
+      `warm attach median: ${round(median(warmScript))} ms (target <= 100)`,
+      `suite rounds with exactly one container: ${exactlyOne} of ${rounds.length} (target: all)`,
+    ];
+    process.stdout.write(`${lines.join('\n')}\n`);
+    const results = {
+      image: IMAGE,
+      at: new Date().toISOString(),
+      rawDockerRunMs: raw,
+      coldStartMs: coldWall,
+      warmAttachMs: warmScript,
+      warmAttachSinceProcessStartMs: warm.map((w) => w.sinceProcessStartMs),
+      suiteRounds: rounds,
+      summary: {
+        rawMedianMs: round(rawMedian),
+        coldMedianMs: round(median(coldWall)),
+        coldRatio: round(median(coldWall) / rawMedian, 3),
+        warmMedianMs: round(median(warmScript)),
+        suiteRoundsExactlyOne: exactlyOne,
+        suiteRounds: rounds.length,
+      },
+    };
+    const out = join(here, '..', '..', 'bench', 'results');
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, 'startup.json'), `${JSON.stringify(results, null, 2)}\n`);
+    process.stdout.write(`wrote bench/results/startup.json\n`);
+    if (median(coldWall) / rawMedian > 1.15 || median(warmScript) > 100 || exactlyOne !== rounds.length) process.exitCode = 1;
+  } finally {
+    await removeProjectContainers(attachKey);
+    if (suite) await removeProjectContainers(suite.projectKey);
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+await main();
