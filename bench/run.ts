@@ -55,6 +55,7 @@ interface ChildTiming {
   wallMs: number;
   sinceProcessStartMs: number;
   sinceScriptStartMs: number;
+  sinceAcquireCallMs: number;
   containerId: string;
 }
 
@@ -63,10 +64,14 @@ function attachChild(env: NodeJS.ProcessEnv): Promise<ChildTiming> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [join(here, 'attach-child.js')], { env, stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    let answeredAt = 0;
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (!answeredAt && out.includes('\n')) answeredAt = performance.now();
+    });
     child.on('close', (code) => {
-      if (code !== 0) return reject(new Error(`attach child exited ${code}`));
-      resolve({ wallMs: performance.now() - started, ...(JSON.parse(out) as Omit<ChildTiming, 'wallMs'>) });
+      if (code !== 0 || !answeredAt) return reject(new Error(`attach child exited ${code}`));
+      resolve({ wallMs: answeredAt - started, ...(JSON.parse(out) as Omit<ChildTiming, 'wallMs'>) });
     });
   });
 }
@@ -92,10 +97,12 @@ async function main(): Promise<void> {
     await rawDockerRun(); // warm the engine's caches for both sides alike
     const raw: number[] = [];
     const cold: ChildTiming[] = [];
+    const coldPreloaded: ChildTiming[] = [];
     for (let i = 0; i < STARTS; i++) {
       // Interleaved so that machine noise falls on both sides alike.
       raw.push(await rawDockerRun());
       cold.push(await attachChild({ ...baseEnv, PGDOCK_REUSE: 'false', BENCH_RELEASE: '1' }));
+      coldPreloaded.push(await attachChild({ ...baseEnv, PGDOCK_REUSE: 'false', BENCH_RELEASE: '1', BENCH_PRELOAD: '1' }));
     }
     await attachChild({ ...baseEnv, PGDOCK_REUSE: 'true' });
     const warm: ChildTiming[] = [];
@@ -125,6 +132,8 @@ async function main(): Promise<void> {
       `|${'-'.repeat(60)}|${'-'.repeat(10)}|${'-'.repeat(10)}|${'-'.repeat(5)}|${'-'.repeat(8)}|`,
       row('raw docker run + first query (lower bound)', raw),
       row('pgdock cold start to first query (fresh process, wall)', coldWall, rawMedian),
+      row('  of which: module load (node boot excluded) + protocol', cold.map((c) => c.sinceScriptStartMs), rawMedian),
+      row('  of which: acquireServer() call to first query', coldPreloaded.map((c) => c.sinceAcquireCallMs), rawMedian),
       row('pgdock warm attach: module load + attach + first query', warmScript),
       row('pgdock warm attach incl. node boot (process start)', warm.map((w) => w.sinceProcessStartMs)),
       row('pgdock warm attach, wall clock from spawn', warm.map((w) => w.wallMs)),
@@ -140,6 +149,8 @@ async function main(): Promise<void> {
       at: new Date().toISOString(),
       rawDockerRunMs: raw,
       coldStartMs: coldWall,
+      coldSinceScriptStartMs: cold.map((c) => c.sinceScriptStartMs),
+      coldSinceAcquireCallMs: coldPreloaded.map((c) => c.sinceAcquireCallMs),
       warmAttachMs: warmScript,
       warmAttachSinceProcessStartMs: warm.map((w) => w.sinceProcessStartMs),
       suiteRounds: rounds,
@@ -147,6 +158,7 @@ async function main(): Promise<void> {
         rawMedianMs: round(rawMedian),
         coldMedianMs: round(median(coldWall)),
         coldRatio: round(median(coldWall) / rawMedian, 3),
+        coldProtocolOnlyRatio: round(median(coldPreloaded.map((c) => c.sinceAcquireCallMs)) / rawMedian, 3),
         warmMedianMs: round(median(warmScript)),
         suiteRoundsExactlyOne: exactlyOne,
         suiteRounds: rounds.length,

@@ -72,8 +72,12 @@ async function startOrAdopt(options: ResolvedOptions): Promise<ServerInfo> {
   const docker = await DockerProvider.connect();
   const labels = labelsFor(options);
   const deadline = Date.now() + options.startupTimeout;
-  const found = await docker.findContainers({ [LABELS.project]: labels[LABELS.project]!, [LABELS.key]: labels[LABELS.key]! });
-  if (!options.reuse) await sweepOtherConfigs(docker, options);
+  // Independent look-ups go out together: start-up time is what users feel most.
+  const [found, pgdata] = await Promise.all([
+    docker.findContainers({ [LABELS.project]: labels[LABELS.project]!, [LABELS.key]: labels[LABELS.key]! }),
+    docker.ensureImage(options.image),
+    options.reuse ? undefined : sweepOtherConfigs(docker, options),
+  ]);
   let id: string | undefined;
   for (const c of found) {
     if (!id && c.state === 'running') {
@@ -85,7 +89,6 @@ async function startOrAdopt(options: ResolvedOptions): Promise<ServerInfo> {
     }
   }
   if (!id) {
-    const pgdata = await docker.ensureImage(options.image);
     const started = Date.now();
     id = await docker.createServer(options, containerName(options), labels, pgdata);
     log('started %s in %d ms', id.slice(0, 12), Date.now() - started);

@@ -2,8 +2,8 @@ import { expect } from 'chai';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolveOptions } from '../../lib/options.js';
 import { serverPaths } from '../../lib/server-key.js';
-import { ContainerWatch, projectContainers, removeProjectContainers } from '../support/docker-watch.js';
-import { SampleProject } from '../support/sample-project.js';
+import { ContainerWatch, projectContainers, } from '../support/docker-watch.js';
+import { SampleProject, useSampleProjects } from '../support/sample-project.js';
 
 interface JsonReport {
   stats: { passes: number; failures: number };
@@ -12,15 +12,10 @@ interface JsonReport {
 
 describe('failures are shared, locks are recovered (docker)', function () {
   this.timeout(120_000);
-  let project: SampleProject;
-
-  afterEach(async function () {
-    await removeProjectContainers(project.projectKey);
-    project.remove();
-  });
+  const newProject = useSampleProjects();
 
   it('a leader failure (missing image) fails every worker with the same message, in under 10 s', async function () {
-    project = await SampleProject.create();
+    const project = await newProject();
     const result = await project.mocha(['--parallel', '--jobs', '6', '--reporter', 'json'], { PGDOCK_IMAGE: 'pgdock-test/does-not-exist:never' }).done;
     const report = JSON.parse(result.stdout) as JsonReport;
     expect(report.stats.failures).to.equal(12);
@@ -33,7 +28,7 @@ describe('failures are shared, locks are recovered (docker)', function () {
   });
 
   it('a worker SIGKILLed while holding the lock: the others proceed within 15 s, on exactly one container', async function () {
-    project = await SampleProject.create();
+    const project = await newProject();
     const env = project.env();
     const paths = serverPaths(resolveOptions({}, env, project.dir));
     const watch = new ContainerWatch(project.projectKey);
@@ -61,7 +56,7 @@ describe('failures are shared, locks are recovered (docker)', function () {
   });
 
   it('a mocha run killed outright leaves a container that the next run (reuse off) sweeps', async function () {
-    project = await SampleProject.create(SampleProject.recordingFiles(2));
+    const project = await newProject(SampleProject.recordingFiles(2));
     const crashed = project.mocha(['--parallel', '--jobs', '2'], { SAMPLE_DELAY_MS: '60000', PGDOCK_POSTGRES_ARGS: '-c work_mem=8MB' });
     while (project.results().length === 0) await new Promise((r) => setTimeout(r, 50));
     crashed.child.kill('SIGKILL');

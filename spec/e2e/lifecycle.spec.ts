@@ -1,19 +1,14 @@
 import { expect } from 'chai';
 import postgres from 'postgres';
-import { ContainerWatch, projectContainers, removeProjectContainers } from '../support/docker-watch.js';
-import { SampleProject, UNIT_SPEC } from '../support/sample-project.js';
+import { ContainerWatch, projectContainers, } from '../support/docker-watch.js';
+import { SampleProject, useSampleProjects, UNIT_SPEC } from '../support/sample-project.js';
 
 describe('server lifecycle: reuse, config changes, grep, Ctrl-C, CLI (docker)', function () {
   this.timeout(120_000);
-  let project: SampleProject;
-
-  afterEach(async function () {
-    await removeProjectContainers(project.projectKey);
-    project.remove();
-  });
+  const newProject = useSampleProjects();
 
   it('reuse on: the next run attaches to the running container; changed args get a new one; the CLI sees both', async function () {
-    project = await SampleProject.create(SampleProject.recordingFiles(3));
+    const project = await newProject(SampleProject.recordingFiles(3));
     const reuse = { PGDOCK_REUSE: 'true' };
     const first = await project.mocha(['--parallel', '--jobs', '3'], reuse).done;
     expect(first.code, first.stdout + first.stderr).to.equal(0);
@@ -56,7 +51,7 @@ describe('server lifecycle: reuse, config changes, grep, Ctrl-C, CLI (docker)', 
   });
 
   it('--grep matching no Postgres test starts no container, in parallel and serial mode', async function () {
-    project = await SampleProject.create({ 'unit.spec.js': UNIT_SPEC, ...SampleProject.recordingFiles(3) });
+    const project = await newProject({ 'unit.spec.js': UNIT_SPEC, ...SampleProject.recordingFiles(3) });
     const watch = new ContainerWatch(project.projectKey, 20);
     const parallel = await project.mocha(['--parallel', '--jobs', '2', '--grep', 'adds numbers']).done;
     const serial = await project.mocha(['--grep', 'adds numbers']).done;
@@ -70,7 +65,7 @@ describe('server lifecycle: reuse, config changes, grep, Ctrl-C, CLI (docker)', 
 
   for (const mode of ['parallel', 'serial'] as const) {
     it(`Ctrl-C (SIGINT) in mocha's main process removes the container (${mode})`, async function () {
-      project = await SampleProject.create(SampleProject.recordingFiles(2));
+      const project = await newProject(SampleProject.recordingFiles(2));
       const run = project.mocha(mode === 'parallel' ? ['--parallel', '--jobs', '2'] : [], { SAMPLE_DELAY_MS: '60000' });
       while (project.results().length === 0) await new Promise((r) => setTimeout(r, 50));
       expect(await projectContainers(project.projectKey)).to.have.length(1);

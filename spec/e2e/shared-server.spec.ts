@@ -1,19 +1,14 @@
 import { expect } from 'chai';
 import { existsSync } from 'node:fs';
-import { ContainerWatch, projectContainers, removeProjectContainers } from '../support/docker-watch.js';
-import { SampleProject, recordingSpec } from '../support/sample-project.js';
+import { ContainerWatch, projectContainers, } from '../support/docker-watch.js';
+import { SampleProject, useSampleProjects, recordingSpec } from '../support/sample-project.js';
 
 describe('one server for every mocha worker (docker)', function () {
   this.timeout(180_000);
-  let project: SampleProject;
-
-  afterEach(async function () {
-    await removeProjectContainers(project.projectKey);
-    project.remove();
-  });
+  const newProject = useSampleProjects();
 
   it('12 files with --parallel --jobs 6, cold, 5 rounds: exactly one container, one server, none left', async function () {
-    project = await SampleProject.create();
+    const project = await newProject();
     for (let round = 1; round <= 5; round++) {
       project.resetResults();
       expect(await projectContainers(project.projectKey), `round ${round} starts cold`).to.have.length(0);
@@ -34,7 +29,7 @@ describe('one server for every mocha worker (docker)', function () {
   });
 
   it('two runs started at the same moment share one container, which outlives the first to finish', async function () {
-    project = await SampleProject.create({ ...SampleProject.recordingFiles(4), 'slow.spec.js': recordingSpec('slow') });
+    const project = await newProject({ ...SampleProject.recordingFiles(4), 'slow.spec.js': recordingSpec('slow') });
     const watch = new ContainerWatch(project.projectKey);
     const fast = project.mocha(['--parallel', '--jobs', '3', '--ignore', 'spec/slow.spec.js']);
     const slow = project.mocha(['--parallel', '--jobs', '3'], { SAMPLE_DELAY_MS: '4000' });

@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync,
 import { join } from 'node:path';
 import { resolveOptions } from '../../lib/options.js';
 import { projectKey } from '../../lib/server-key.js';
+import { removeProjectContainers } from './docker-watch.js';
 import { installedPackageDir } from './installed-package.js';
 import { TEST_IMAGE, scratchRoot } from './paths.js';
 
@@ -122,4 +123,23 @@ export class SampleProject {
   remove(): void {
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * For a describe block: returns a maker of sample projects and registers an afterEach that removes
+ * every project made in the test, with its containers (a safety net after the test's own checks).
+ */
+export function useSampleProjects(): (files?: Record<string, string>) => Promise<SampleProject> {
+  const made: SampleProject[] = [];
+  afterEach(async function () {
+    for (const project of made.splice(0)) {
+      await removeProjectContainers(project.projectKey);
+      project.remove();
+    }
+  });
+  return async (files) => {
+    const project = await SampleProject.create(files);
+    made.push(project);
+    return project;
+  };
 }
