@@ -3,42 +3,53 @@
  * `.mocharc.cjs`: `require: ['pgdock/register']`.
  */
 import type { Context } from 'mocha';
-import { closeProcessClient, createPgContext, type PgContext, type TimedRunnable } from '../lib/pg-context.js';
+import { closeProcessClient, closeProcessPairs, createPgScope, type PgContext, type PgScope, type TimedRunnable } from '../lib/pg-context.js';
 import { beginRun, endRun, stopSignalCleanup } from '../lib/run-lifecycle.js';
 
 declare module 'mocha' {
   interface Context {
-    /** pgdock's Postgres for this test: `sql`, `url`, `server`. Starts the shared server on first use. */
+    /** pgdock's Postgres for this test: `sql`, `url`, `server`, `source`, `destination`. Starts on first use. */
     pg: PgContext;
   }
 }
 
-function installPg(ctx: Context): void {
+function installPg(ctx: Context): PgScope {
   // Tests in nested suites read `pg` through the prototype chain: the getter's receiver is the
   // test's own context, whose runnable is the one whose timeout start-up must not eat into.
   let receiver: Context = ctx;
-  const pg = createPgContext(() => receiver.runnable() as unknown as TimedRunnable | undefined);
+  const scope = createPgScope(() => receiver.runnable() as unknown as TimedRunnable | undefined);
   Object.defineProperty(ctx, 'pg', {
     configurable: true,
     enumerable: false,
     get(this: Context) {
       receiver = this;
-      return pg;
+      return scope.context;
     },
     set(this: Context, value: PgContext) {
       Object.defineProperty(this, 'pg', { value, configurable: true, enumerable: true, writable: true });
     },
   });
+  return scope;
 }
+
+let fileScope: PgScope | undefined;
+let testScope: PgScope | undefined;
 
 export const mochaHooks = {
   beforeAll(this: Context): void {
-    installPg(this);
+    fileScope = installPg(this);
   },
   beforeEach(this: Context): void {
-    installPg(this);
+    testScope = installPg(this);
+  },
+  afterEach(this: Context): void {
+    const test = this.currentTest;
+    testScope?.finish(test?.state === 'failed', test?.err);
+    testScope = undefined;
   },
   async afterAll(): Promise<void> {
+    fileScope?.finish(false);
+    fileScope = undefined;
     await closeProcessClient();
   },
 };
@@ -48,9 +59,10 @@ export function mochaGlobalSetup(): void {
   beginRun();
 }
 
-/** Runs once in mocha's main process after all workers finished: releases this run's lease. */
+/** Runs once in mocha's main process after all workers finished: drops the run's pairs, releases its lease. */
 export async function mochaGlobalTeardown(): Promise<void> {
   try {
+    closeProcessPairs();
     await endRun();
   } finally {
     stopSignalCleanup();

@@ -16,7 +16,7 @@ export interface Lease {
 }
 
 /** The kernel's start time of a pid (Linux), so a recycled pid is not mistaken for the owner. */
-function processStartTime(pid: number): string | undefined {
+export function processStartTime(pid: number): string | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];

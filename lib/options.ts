@@ -43,6 +43,36 @@ export interface PgdockOptions {
    */
   lockTimeout?: number;
   /**
+   * SQL files (relative to the project root) every source schema receives, run with `search_path` set to it.
+   * @defaultValue `[]` (env `PGDOCK_SOURCE_SETUP`, comma-separated)
+   */
+  sourceSetup?: string[];
+  /**
+   * SQL files every destination schema receives, run with `search_path` set to it.
+   * @defaultValue `[]` (env `PGDOCK_DESTINATION_SETUP`, comma-separated)
+   */
+  destinationSetup?: string[];
+  /**
+   * A module whose default export `async (sql, { source, destination })` prepares every pair.
+   * @defaultValue none (env `PGDOCK_PAIR_SETUP_MODULE`)
+   */
+  pairSetupModule?: string;
+  /**
+   * How many prepared pairs each worker keeps ready in the background.
+   * @defaultValue `4` (env `PGDOCK_POOL_SIZE`)
+   */
+  poolSize?: number;
+  /**
+   * Keep a failing test's schema pair for debugging (printed with a psql command), until `keepFor` passes.
+   * @defaultValue `false` (env `PGDOCK_KEEP_ON_FAILURE`)
+   */
+  keepOnFailure?: boolean;
+  /**
+   * How long kept pairs live before a later start purges them, in ms.
+   * @defaultValue `86400000` (24 h; env `PGDOCK_KEEP_FOR`)
+   */
+  keepFor?: number;
+  /**
    * The project the server belongs to: containers are labelled with a hash of it.
    * @defaultValue the nearest folder above the working directory with a `package.json` (env `PGDOCK_PROJECT_ROOT`)
    */
@@ -61,6 +91,12 @@ export interface ResolvedOptions {
   projectRoot: string;
   user: string;
   database: string;
+  sourceSetup: string[];
+  destinationSetup: string[];
+  pairSetupModule: string | undefined;
+  poolSize: number;
+  keepOnFailure: boolean;
+  keepFor: number;
 }
 
 export const DEFAULT_IMAGE = 'postgres:18';
@@ -75,6 +111,12 @@ export const OPTION_ENV: Record<keyof PgdockOptions, string> = {
   startupTimeout: 'PGDOCK_STARTUP_TIMEOUT',
   lockTimeout: 'PGDOCK_LOCK_TIMEOUT',
   projectRoot: 'PGDOCK_PROJECT_ROOT',
+  sourceSetup: 'PGDOCK_SOURCE_SETUP',
+  destinationSetup: 'PGDOCK_DESTINATION_SETUP',
+  pairSetupModule: 'PGDOCK_PAIR_SETUP_MODULE',
+  poolSize: 'PGDOCK_POOL_SIZE',
+  keepOnFailure: 'PGDOCK_KEEP_ON_FAILURE',
+  keepFor: 'PGDOCK_KEEP_FOR',
 };
 
 type Env = Record<string, string | undefined>;
@@ -140,6 +182,18 @@ function parseArgs(raw: unknown, source: string): string[] {
   if (typeof raw === 'string') return splitArgs(raw);
   if (Array.isArray(raw) && raw.every((a) => typeof a === 'string')) return [...raw];
   throw invalid('postgresArgs', 'an array of strings', raw, source);
+}
+
+function parseFileList(name: string, raw: unknown, source: string, root: string): string[] {
+  const list = typeof raw === 'string' ? raw.split(',').map((f) => f.trim()).filter(Boolean) : raw;
+  if (Array.isArray(list) && list.every((f) => typeof f === 'string' && f !== '')) return list.map((f) => resolve(root, f));
+  throw invalid(name, 'a list of file paths', raw, source);
+}
+
+function parseCount(name: string, raw: unknown, source: string): number {
+  const n = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
+  if (typeof n === 'number' && Number.isInteger(n) && n >= 0 && n <= 64) return n;
+  throw invalid(name, 'a whole number from 0 to 64', raw, source);
 }
 
 function parseProvider(raw: unknown, source: string): ProviderName {
@@ -216,6 +270,12 @@ export function resolveOptions(input: PgdockOptions = {}, env: Env = process.env
   const args = pick('postgresArgs');
   const startup = pick('startupTimeout');
   const lock = pick('lockTimeout');
+  const sourceSetup = pick('sourceSetup');
+  const destinationSetup = pick('destinationSetup');
+  const setupModule = pick('pairSetupModule');
+  const poolSize = pick('poolSize');
+  const keepOnFailure = pick('keepOnFailure');
+  const keepFor = pick('keepFor');
 
   const providerName = provider ? parseProvider(provider.raw, provider.source) : 'auto';
   if (providerName === 'embedded' || providerName === 'external') {
@@ -238,5 +298,11 @@ export function resolveOptions(input: PgdockOptions = {}, env: Env = process.env
     projectRoot,
     user: 'postgres',
     database: 'postgres',
+    sourceSetup: sourceSetup ? parseFileList('sourceSetup', sourceSetup.raw, sourceSetup.source, projectRoot) : [],
+    destinationSetup: destinationSetup ? parseFileList('destinationSetup', destinationSetup.raw, destinationSetup.source, projectRoot) : [],
+    pairSetupModule: setupModule ? resolve(projectRoot, parseString('pairSetupModule', setupModule.raw, setupModule.source)) : undefined,
+    poolSize: poolSize ? parseCount('poolSize', poolSize.raw, poolSize.source) : 4,
+    keepOnFailure: keepOnFailure ? parseBoolean('keepOnFailure', keepOnFailure.raw, keepOnFailure.source) : false,
+    keepFor: keepFor ? parseMillis('keepFor', keepFor.raw, keepFor.source) : 24 * 3600_000,
   };
 }

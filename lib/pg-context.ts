@@ -1,7 +1,16 @@
+import { hostname } from 'node:os';
 import postgres, { type Sql } from 'postgres';
 import { acquireServerSync } from './acquire-sync.js';
-import { PgdockError } from './errors.js';
+import { processStartTime } from './leases.js';
+import { resolveOptions, type ResolvedOptions } from './options.js';
+import { resolvePairSetup } from './pair-setup.js';
+import { currentRun } from './run-identity.js';
+import { quoteIdentifier, schemaPairNames, type SchemaPairNames } from './schema-names.js';
+import { PairClient } from './schema-pairs.js';
 import { connectionUrl, hideSecretsWhenPrinted, redactedUrl, summarizeServer, type ServerInfo, type ServerSummary } from './server-info.js';
+
+/** Which schema of the pair. */
+export type SchemaRole = 'source' | 'destination';
 
 /** What a test sees as `this.pg`. */
 export interface PgContext {
@@ -11,17 +20,40 @@ export interface PgContext {
   readonly url: string;
   /** Where the server is; no credentials. */
   readonly server: ServerSummary;
+  /** This test's source schema, `src_<title>_<nonce>`: created on first read, dropped after the test. */
+  readonly source: string;
+  /** This test's destination schema, `dst_<title>_<nonce>`, created together with `source`. */
+  readonly destination: string;
+  /** `schema."name"` for a table in this test's pair, quoted so tests never hand-quote. */
+  table(name: string, role?: SchemaRole): string;
+  /** A postgres.js client whose `search_path` is one schema of the pair (closed after the test). */
+  sqlFor(role: SchemaRole): Sql;
 }
 
-/** The part of a Mocha runnable pgdock needs: its timeout, to not count server start-up against a test. */
+/** The part of a Mocha runnable pgdock needs. */
 export interface TimedRunnable {
+  title?: string;
   timeout(): number;
   timeout(ms: number): unknown;
 }
 
+/** One test's (or one file's) use of pgdock, finished by the plugin's after hook. */
+export interface PgScope {
+  context: PgContext;
+  /** Releases what the scope claimed: the pair is dropped in the background, or kept when `failed` and asked to. */
+  finish(failed: boolean, error?: { message: string }): void;
+}
+
 let server: ServerInfo | undefined;
-let failure: PgdockError | Error | undefined;
+let failure: Error | undefined;
 let client: Sql | undefined;
+let pairs: PairClient | undefined;
+let options: ResolvedOptions | undefined;
+
+function processOptions(): ResolvedOptions {
+  options ??= resolveOptions();
+  return options;
+}
 
 /** The server for this process, acquired on first call (synchronously); a failure is remembered. */
 export function processServer(runnable?: TimedRunnable): ServerInfo {
@@ -34,11 +66,15 @@ export function processServer(runnable?: TimedRunnable): ServerInfo {
     failure = err as Error;
     throw err;
   } finally {
-    const spent = Date.now() - started;
-    const timeout = runnable?.timeout() ?? 0;
-    if (timeout > 0) runnable?.timeout(timeout + spent);
+    extendTimeout(runnable, Date.now() - started);
   }
   return server;
+}
+
+/** Waiting for pgdock is not the test's time: give it back to the test's timeout. */
+function extendTimeout(runnable: TimedRunnable | undefined, spentMs: number): void {
+  const timeout = runnable?.timeout() ?? 0;
+  if (timeout > 0 && spentMs > 0) runnable?.timeout(timeout + spentMs);
 }
 
 function processClient(info: ServerInfo): Sql {
@@ -46,18 +82,86 @@ function processClient(info: ServerInfo): Sql {
   return client;
 }
 
-/** Builds `this.pg` for a test; nothing starts until one of its properties is read. */
-export function createPgContext(runnable?: () => TimedRunnable | undefined): PgContext {
-  const info = (): ServerInfo => processServer(runnable?.());
+function processPairs(info: ServerInfo): PairClient {
+  if (!pairs) {
+    const opts = processOptions();
+    pairs = new PairClient({
+      server: info,
+      setup: resolvePairSetup(opts),
+      owner: { pid: process.pid, pidStart: processStartTime(process.pid), host: hostname(), run: currentRun().runId },
+      size: opts.poolSize,
+    });
+  }
+  return pairs;
+}
+
+/** Builds `this.pg` for one test; nothing starts until one of its properties is read. */
+export function createPgScope(runnable: () => TimedRunnable | undefined): PgScope {
+  const info = (): ServerInfo => processServer(runnable());
+  let pair: SchemaPairNames | undefined;
+  const scoped = new Map<SchemaRole, Sql>();
+  const claimed = (): SchemaPairNames => {
+    if (!pair) {
+      const r = runnable();
+      const names = schemaPairNames(r?.title ?? 'test');
+      const started = Date.now();
+      processPairs(info()).claim(names);
+      extendTimeout(r, Date.now() - started);
+      pair = names;
+    }
+    return pair;
+  };
+  const schema = (role: SchemaRole): string => (role === 'source' ? claimed().source : claimed().destination);
+
   const context = {} as PgContext;
   Object.defineProperties(context, {
     sql: { enumerable: true, get: () => processClient(info()) },
     url: { enumerable: false, get: () => connectionUrl(info()) },
     server: { enumerable: true, get: () => summarizeServer(info()) },
+    source: { enumerable: true, get: () => schema('source') },
+    destination: { enumerable: true, get: () => schema('destination') },
+    table: {
+      value: (name: string, role: SchemaRole = 'source') => {
+        if (typeof name !== 'string' || name === '') throw new TypeError(`this.pg.table() needs a table name, got ${JSON.stringify(name)}`);
+        if (role !== 'source' && role !== 'destination') throw new TypeError(`this.pg.table() role must be 'source' or 'destination', got ${JSON.stringify(role)}`);
+        return `${schema(role)}.${quoteIdentifier(name)}`;
+      },
+    },
+    sqlFor: {
+      value: (role: SchemaRole) => {
+        if (role !== 'source' && role !== 'destination') throw new TypeError(`this.pg.sqlFor() role must be 'source' or 'destination', got ${JSON.stringify(role)}`);
+        let sql = scoped.get(role);
+        if (!sql) {
+          sql = postgres(connectionUrl(info()), { max: 2, onnotice: () => {}, connection: { search_path: schema(role) } });
+          scoped.set(role, sql);
+        }
+        return sql;
+      },
+    },
   });
-  return hideSecretsWhenPrinted(context, () =>
-    server ? { url: redactedUrl(server), server: summarizeServer(server) } : { server: 'not started (nothing has used it yet)' },
-  );
+  hideSecretsWhenPrinted(context, () => ({
+    ...(server ? { url: redactedUrl(server), server: summarizeServer(server) } : { server: 'not started (nothing has used it yet)' }),
+    ...(pair ?? {}),
+  }));
+
+  return {
+    context,
+    finish(failed, error) {
+      for (const sql of scoped.values()) void sql.end({ timeout: 1 }).catch(() => {});
+      scoped.clear();
+      if (!pair || !pairs) return;
+      const keep = failed && processOptions().keepOnFailure;
+      pairs.release(pair, keep ? processOptions().keepFor : undefined);
+      if (keep) {
+        const until = new Date(Date.now() + processOptions().keepFor).toISOString();
+        const line = `pgdock kept this test's schemas ${pair.source} and ${pair.destination} until ${until}. Inspect them with:\n` +
+          `  PGOPTIONS='-c search_path=${pair.source},${pair.destination}' psql "$(npx pgdock url)"`;
+        process.stderr.write(`${line}\n`);
+        if (error) error.message += `\n${line}`;
+      }
+      pair = undefined;
+    },
+  };
 }
 
 /** Closes this process's client so the process can exit; the next use opens a new one. */
@@ -65,4 +169,11 @@ export async function closeProcessClient(): Promise<void> {
   const current = client;
   client = undefined;
   await current?.end({ timeout: 1 });
+}
+
+/** Drops this process's prepared pairs and stops its pool thread (mocha's main process, serial runs). */
+export function closeProcessPairs(): void {
+  const current = pairs;
+  pairs = undefined;
+  current?.close();
 }

@@ -8,6 +8,8 @@ import type { ResolvedOptions } from './options.js';
 import { DockerProvider, LABELS } from './providers/docker.js';
 import { projectKey } from './server-key.js';
 import { clearState, readState } from './state-file.js';
+import { sweepSchemas } from './schema-pool.js';
+import { connectionUrl } from './server-info.js';
 
 const log = createDebug('server');
 
@@ -59,6 +61,22 @@ export async function releaseLease(dir: string, runId: string, options: Pick<Res
   return result;
 }
 
+/** Drops every schema pair a run's workers left (they are done), except pairs kept on failure. */
+async function dropRunSchemas(dir: string, runId: string): Promise<void> {
+  const state = readState(join(dir, 'server.json'));
+  if (state?.status !== 'ready') return;
+  const { default: postgres } = await import('postgres');
+  const sql = postgres(connectionUrl(state.info), { max: 1, onnotice: () => {}, connect_timeout: 5 });
+  try {
+    const dropped = await sweepSchemas(sql, (mark) => mark.owner.run === runId);
+    if (dropped.length) log('dropped %d schema(s) left by run %s', dropped.length, runId);
+  } catch (err) {
+    log('could not sweep schemas of run %s: %s', runId, (err as Error).message);
+  } finally {
+    await sql.end({ timeout: 1 });
+  }
+}
+
 /** Releases every lease `runId` holds among this project's servers (a run may have used several configs). */
 export async function releaseRunLeases(options: ResolvedOptions, runId: string): Promise<ReleaseResult> {
   const prefix = `${projectKey(options)}-`;
@@ -70,7 +88,10 @@ export async function releaseRunLeases(options: ResolvedOptions, runId: string):
   }
   const removed: string[] = [];
   for (const name of names.filter((n) => n.startsWith(prefix))) {
-    removed.push(...(await releaseLease(join(options.stateDir, name), runId, options)).removed);
+    const dir = join(options.stateDir, name);
+    if (!hasLease(join(dir, 'leases'), runId)) continue;
+    await dropRunSchemas(dir, runId);
+    removed.push(...(await releaseLease(dir, runId, options)).removed);
   }
   return { removed };
 }

@@ -1,0 +1,234 @@
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import type { Sql, TransactionSql } from 'postgres';
+import { createDebug } from './debug.js';
+import { isProcessAlive } from './leases.js';
+import { createNonce, isPlainIdentifier, type SchemaPairNames } from './schema-names.js';
+
+const log = createDebug('pairs');
+
+/** Who a schema belongs to: the process that prepared or claimed it, and its run. */
+export interface SchemaOwner {
+  pid: number;
+  pidStart?: string;
+  host: string;
+  run: string;
+}
+
+/** The JSON pgdock writes as each schema's COMMENT: how sweeps tell whose it is and what it is for. */
+export interface SchemaMark {
+  pgdock: 1;
+  state: 'pool' | 'claimed' | 'kept';
+  owner: SchemaOwner;
+  key: string;
+  pair: string;
+  keptUntil?: string;
+}
+
+/** What every pair receives before a test sees it. */
+export interface PairSetup {
+  /** SQL files run with `search_path` set to the source schema. */
+  sourceFiles: string[];
+  /** SQL files run with `search_path` set to the destination schema. */
+  destinationFiles: string[];
+  /** A module whose default export `(sql, { source, destination })` runs inside the same transaction. */
+  module?: string;
+  /** Hash of all of the above (file contents included): pools of another key are never served. */
+  key: string;
+}
+
+export type SetupFunction = (sql: TransactionSql, pair: SchemaPairNames) => Promise<void>;
+
+function ownerAlive(owner: SchemaOwner): boolean {
+  if (owner.host !== hostname()) return true;
+  if (!isProcessAlive(owner.pid)) return false;
+  if (owner.pidStart === undefined) return true;
+  try {
+    const stat = readFileSync(`/proc/${owner.pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] === owner.pidStart;
+  } catch {
+    return true;
+  }
+}
+
+function assertPlain(...names: string[]): void {
+  for (const n of names) if (!isPlainIdentifier(n)) throw new TypeError(`pgdock: refusing to use ${JSON.stringify(n)} as a schema name`);
+}
+
+function literal(text: string): string {
+  return `'${text.replace(/'/g, "''")}'`;
+}
+
+/** One SQL text that drops schemas with CASCADE, and the replication slots and publications named after them. */
+export function dropSql(schemas: string[]): string {
+  assertPlain(...schemas);
+  if (schemas.length === 0) return 'select 1';
+  const patterns = `array[${schemas.map((s) => literal(`%${s}%`)).join(', ')}]`;
+  return `do $pgdock$
+declare r record;
+begin
+  for r in select slot_name, active_pid from pg_replication_slots where slot_name like any (${patterns}) loop
+    if r.active_pid is not null then perform pg_terminate_backend(r.active_pid); end if;
+    perform pg_drop_replication_slot(r.slot_name);
+  end loop;
+  for r in select pubname from pg_publication where pubname like any (${patterns}) loop
+    execute format('drop publication %I', r.pubname);
+  end loop;
+  drop schema if exists ${schemas.join(', ')} cascade;
+end $pgdock$`;
+}
+
+function markSql(schema: string, mark: SchemaMark): string {
+  return `comment on schema ${schema} is ${literal(JSON.stringify(mark))}`;
+}
+
+/** Reads every schema pgdock marked on this server. */
+export async function listMarkedSchemas(sql: Sql): Promise<Array<{ name: string; mark: SchemaMark }>> {
+  const rows = await sql<{ name: string; mark: string }[]>`
+    select nspname as name, obj_description(oid, 'pg_namespace') as mark
+    from pg_namespace where obj_description(oid, 'pg_namespace') like '{"pgdock":1,%'`;
+  const out: Array<{ name: string; mark: SchemaMark }> = [];
+  for (const row of rows) {
+    try {
+      out.push({ name: row.name, mark: JSON.parse(row.mark) as SchemaMark });
+    } catch {
+      // not ours after all
+    }
+  }
+  return out;
+}
+
+/**
+ * Drops what nobody will use again: schemas of dead owners on this host (never a live run's),
+ * kept failures past their expiry, and anything `extra` selects. Returns the dropped names.
+ */
+export async function sweepSchemas(sql: Sql, extra: (mark: SchemaMark) => boolean = () => false): Promise<string[]> {
+  const now = Date.now();
+  const doomed = (await listMarkedSchemas(sql))
+    .filter(({ mark }) =>
+      mark.state === 'kept' ? Date.parse(mark.keptUntil ?? '') < now : !ownerAlive(mark.owner) || extra(mark),
+    )
+    .map((s) => s.name);
+  if (doomed.length > 0) {
+    await sql.unsafe(dropSql(doomed));
+    log('swept %d schema(s)', doomed.length);
+  }
+  return doomed;
+}
+
+/**
+ * A small pool of prepared schema pairs for one process: pairs are built ahead of time in the
+ * background (setup included) so a test only claims one with a rename.
+ */
+export class SchemaPool {
+  private readonly ready: SchemaPairNames[] = [];
+  private filling: Promise<void> | undefined;
+  private closed = false;
+  private setupFn: SetupFunction | undefined;
+
+  /**
+   * @param claimSql - a client kept free for claims, so a claim never waits behind a fill
+   * @param workSql - a client for background fills and drops
+   */
+  constructor(
+    private readonly claimSql: Sql,
+    private readonly workSql: Sql,
+    private readonly setup: PairSetup,
+    private readonly owner: SchemaOwner,
+    private readonly size: number,
+  ) {}
+
+  private mark(state: SchemaMark['state'], pair: string, keptUntil?: string): SchemaMark {
+    const mark: SchemaMark = { pgdock: 1, state, owner: this.owner, key: this.setup.key, pair };
+    if (keptUntil) mark.keptUntil = keptUntil;
+    return mark;
+  }
+
+  private async loadSetup(): Promise<SetupFunction | undefined> {
+    if (!this.setup.module) return undefined;
+    if (!this.setupFn) {
+      const mod = (await import(this.setup.module)) as { default?: unknown };
+      if (typeof mod.default !== 'function') {
+        throw new TypeError(`pgdock: the pair setup module ${this.setup.module} must export a default async function (sql, { source, destination })`);
+      }
+      this.setupFn = mod.default as SetupFunction;
+    }
+    return this.setupFn;
+  }
+
+  /** Creates a pair with its setup in one transaction, marked with `state`. */
+  private async build(sql: Sql, names: SchemaPairNames, state: SchemaMark['state']): Promise<void> {
+    assertPlain(names.source, names.destination);
+    const setupFn = await this.loadSetup();
+    const files = (list: string[]) => list.map((f) => readFileSync(f, 'utf8')).join(';\n');
+    await sql.begin(async (tx) => {
+      await tx.unsafe(`create schema ${names.source}; create schema ${names.destination};
+        ${markSql(names.source, this.mark(state, names.source))}; ${markSql(names.destination, this.mark(state, names.source))}`);
+      if (this.setup.sourceFiles.length) await tx.unsafe(`set local search_path to ${names.source}; ${files(this.setup.sourceFiles)}`);
+      if (this.setup.destinationFiles.length) await tx.unsafe(`set local search_path to ${names.destination}; ${files(this.setup.destinationFiles)}`);
+      if (setupFn) {
+        await tx.unsafe('set local search_path to public');
+        await setupFn(tx, names);
+      }
+    });
+  }
+
+  /** Tops the pool up in the background (one fill at a time). */
+  fill(): Promise<void> {
+    this.filling ??= (async () => {
+      try {
+        while (!this.closed && this.ready.length < this.size) {
+          const nonce = createNonce();
+          const names = { source: `pgdock_pool_${nonce}_s`, destination: `pgdock_pool_${nonce}_d` };
+          await this.build(this.workSql, names, 'pool');
+          if (this.closed) await this.workSql.unsafe(dropSql([names.source, names.destination]));
+          else this.ready.push(names);
+        }
+      } catch (err) {
+        log('pool fill failed: %s', (err as Error).message);
+        throw err;
+      } finally {
+        this.filling = undefined;
+      }
+    })();
+    return this.filling;
+  }
+
+  /** Gives the test its pair under its own names: a rename of a prepared pair, else a fresh build. */
+  async claim(names: SchemaPairNames): Promise<'pool' | 'built'> {
+    assertPlain(names.source, names.destination);
+    const prepared = this.ready.shift();
+    void this.fill().catch(() => {});
+    if (!prepared) {
+      await this.build(this.claimSql, names, 'claimed');
+      return 'built';
+    }
+    const claimed = this.mark('claimed', names.source);
+    await this.claimSql.unsafe(`alter schema ${prepared.source} rename to ${names.source};
+      alter schema ${prepared.destination} rename to ${names.destination};
+      ${markSql(names.source, claimed)}; ${markSql(names.destination, claimed)}`);
+    return 'pool';
+  }
+
+  /** Drops the pair (with its slots and publications), or keeps it marked with an expiry. */
+  async release(names: SchemaPairNames, keep?: { forMs: number }): Promise<void> {
+    if (keep) {
+      const kept = this.mark('kept', names.source, new Date(Date.now() + keep.forMs).toISOString());
+      await this.workSql.unsafe(`${markSql(names.source, kept)}; ${markSql(names.destination, kept)}`);
+      return;
+    }
+    await this.workSql.unsafe(dropSql([names.source, names.destination]));
+  }
+
+  /** Stops filling and drops the prepared pairs nobody claimed. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.filling?.catch(() => {});
+    const left = this.ready.splice(0).flatMap((p) => [p.source, p.destination]);
+    if (left.length) await this.workSql.unsafe(dropSql(left));
+  }
+
+  get available(): number {
+    return this.ready.length;
+  }
+}
