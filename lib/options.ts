@@ -59,7 +59,7 @@ export interface PgdockOptions {
   pairSetupModule?: string;
   /**
    * How many prepared pairs each worker keeps ready in the background.
-   * @defaultValue `4` (env `PGDOCK_POOL_SIZE`)
+   * @defaultValue `8` (env `PGDOCK_POOL_SIZE`)
    */
   poolSize?: number;
   /**
@@ -301,7 +301,7 @@ export function resolveOptions(input: PgdockOptions = {}, env: Env = process.env
     sourceSetup: sourceSetup ? parseFileList('sourceSetup', sourceSetup.raw, sourceSetup.source, projectRoot) : [],
     destinationSetup: destinationSetup ? parseFileList('destinationSetup', destinationSetup.raw, destinationSetup.source, projectRoot) : [],
     pairSetupModule: setupModule ? resolve(projectRoot, parseString('pairSetupModule', setupModule.raw, setupModule.source)) : undefined,
-    poolSize: poolSize ? parseCount('poolSize', poolSize.raw, poolSize.source) : 4,
+    poolSize: poolSize ? parseCount('poolSize', poolSize.raw, poolSize.source) : 8,
     keepOnFailure: keepOnFailure ? parseBoolean('keepOnFailure', keepOnFailure.raw, keepOnFailure.source) : false,
     keepFor: keepFor ? parseMillis('keepFor', keepFor.raw, keepFor.source) : 24 * 3600_000,
   };

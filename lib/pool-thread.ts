@@ -20,9 +20,10 @@ try {
   const log = createDebug('pairs');
   const url = connectionUrl(server);
   const claimSql = postgres(url, { max: 1, onnotice: () => {} });
-  const workSql = postgres(url, { max: 1, onnotice: () => {} });
+  const workSql = postgres(url, { max: 2, onnotice: () => {} });
   const pool = new SchemaPool(claimSql, workSql, setup, owner, size);
   // Leftovers of dead workers and expired kept pairs go first; then the pool fills.
+  await claimSql`select 1`; // connect now, not during the first test's claim
   const ready = sweepSchemas(workSql).then(() => pool.fill()).catch((err: Error) => log('start-up sweep/fill failed: %s', err.message));
 
   port.on('message', async (request: PairRequest) => {

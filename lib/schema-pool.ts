@@ -6,6 +6,8 @@ import { isProcessAlive } from './leases.js';
 import { createNonce, isPlainIdentifier, type SchemaPairNames } from './schema-names.js';
 
 const log = createDebug('pairs');
+/** Background jobs run on this many connections at once (the client passed as workSql needs as many). */
+const LANES = 2;
 
 /** Who a schema belongs to: the process that prepared or claimed it, and its run. */
 export interface SchemaOwner {
@@ -122,7 +124,11 @@ export async function sweepSchemas(sql: Sql, extra: (mark: SchemaMark) => boolea
  */
 export class SchemaPool {
   private readonly ready: SchemaPairNames[] = [];
-  private filling: Promise<void> | undefined;
+  private readonly dropping: Array<{ names: SchemaPairNames; done: () => void; failed: (err: Error) => void }> = [];
+  private readonly lanes = new Set<Promise<void>>();
+  /** Claims waiting for a pair being built right now (the pool ran dry). */
+  private readonly waiters: Array<(pair: SchemaPairNames) => void> = [];
+  private inFlight = 0;
   private closed = false;
   private setupFn: SetupFunction | undefined;
 
@@ -156,74 +162,137 @@ export class SchemaPool {
     return this.setupFn;
   }
 
-  /** Creates a pair with its setup in one transaction, marked with `state`. */
+  /** Creates a pair with its setup in one transaction (one round trip unless a setup module runs), marked with `state`. */
   private async build(sql: Sql, names: SchemaPairNames, state: SchemaMark['state']): Promise<void> {
     assertPlain(names.source, names.destination);
     const setupFn = await this.loadSetup();
     const files = (list: string[]) => list.map((f) => readFileSync(f, 'utf8')).join(';\n');
+    const mark = this.mark(state, names.source);
+    // A multi-statement simple query runs as one implicit transaction: all of it or none of it.
+    const text = [
+      `create schema ${names.source}; create schema ${names.destination}`,
+      `${markSql(names.source, mark)}; ${markSql(names.destination, mark)}`,
+      ...(this.setup.sourceFiles.length ? [`set search_path to ${names.source}`, files(this.setup.sourceFiles)] : []),
+      ...(this.setup.destinationFiles.length ? [`set search_path to ${names.destination}`, files(this.setup.destinationFiles)] : []),
+      'reset search_path',
+    ].join(';\n');
+    if (!setupFn) {
+      await sql.unsafe(text);
+      return;
+    }
     await sql.begin(async (tx) => {
-      await tx.unsafe(`create schema ${names.source}; create schema ${names.destination};
-        ${markSql(names.source, this.mark(state, names.source))}; ${markSql(names.destination, this.mark(state, names.source))}`);
-      if (this.setup.sourceFiles.length) await tx.unsafe(`set local search_path to ${names.source}; ${files(this.setup.sourceFiles)}`);
-      if (this.setup.destinationFiles.length) await tx.unsafe(`set local search_path to ${names.destination}; ${files(this.setup.destinationFiles)}`);
-      if (setupFn) {
-        await tx.unsafe('set local search_path to public');
-        await setupFn(tx, names);
-      }
+      await tx.unsafe(text);
+      await setupFn(tx, names);
     });
   }
 
-  /** Tops the pool up in the background (one fill at a time). */
-  fill(): Promise<void> {
-    this.filling ??= (async () => {
-      try {
-        while (!this.closed && this.ready.length < this.size) {
-          const nonce = createNonce();
-          const names = { source: `pgdock_pool_${nonce}_s`, destination: `pgdock_pool_${nonce}_d` };
+  /** Whether pairs need building ahead: with no setup, creating one costs what renaming one does. */
+  private get prebuild(): boolean {
+    return this.setup.sourceFiles.length + this.setup.destinationFiles.length > 0 || this.setup.module !== undefined;
+  }
+
+  /**
+   * The next background job: refilling first (a test may be waiting for it), then one drop. The
+   * helper lane only refills, and only a pool below half: on a small machine it otherwise costs
+   * claims more than it saves them.
+   */
+  private nextJob(helper = false): (() => Promise<void>) | undefined {
+    const low = helper ? this.ready.length < this.size / 2 : true;
+    if (!this.closed && this.prebuild && low && this.ready.length + this.inFlight < this.size) {
+      this.inFlight++;
+      return async () => {
+        const nonce = createNonce();
+        const names = { source: `pgdock_pool_${nonce}_s`, destination: `pgdock_pool_${nonce}_d` };
+        try {
           await this.build(this.workSql, names, 'pool');
-          if (this.closed) await this.workSql.unsafe(dropSql([names.source, names.destination]));
-          else this.ready.push(names);
+        } finally {
+          this.inFlight--;
         }
+        const waiter = this.waiters.shift();
+        if (waiter) waiter(names);
+        else this.ready.push(names);
+      };
+    }
+    const drop = helper ? undefined : this.dropping.shift();
+    if (!drop) return undefined;
+    return async () => {
+      try {
+        await this.workSql.unsafe(dropSql([drop.names.source, drop.names.destination]));
+        drop.done();
       } catch (err) {
-        log('pool fill failed: %s', (err as Error).message);
-        throw err;
-      } finally {
-        this.filling = undefined;
+        drop.failed(err as Error);
       }
-    })();
-    return this.filling;
+    };
+  }
+
+  /** Runs background jobs on up to {@link LANES} connections until there is nothing left to do. */
+  private pump(): Promise<void> {
+    while (this.lanes.size < LANES) {
+      const helper = this.lanes.size > 0;
+      const first = this.nextJob(helper);
+      if (!first) break;
+      const lane = this.runLane(first, helper);
+      this.lanes.add(lane);
+      void lane.finally(() => this.lanes.delete(lane));
+    }
+    return Promise.all([...this.lanes]).then(() => {});
+  }
+
+  private async runLane(first: () => Promise<void>, helper: boolean): Promise<void> {
+    try {
+      for (let job: (() => Promise<void>) | undefined = first; job; job = this.nextJob(helper)) await job();
+    } catch (err) {
+      log('pool fill failed: %s', (err as Error).message);
+    }
+  }
+
+  /** Tops the pool up in the background. */
+  fill(): Promise<void> {
+    return this.pump();
   }
 
   /** Gives the test its pair under its own names: a rename of a prepared pair, else a fresh build. */
   async claim(names: SchemaPairNames): Promise<'pool' | 'built'> {
     assertPlain(names.source, names.destination);
-    const prepared = this.ready.shift();
-    void this.fill().catch(() => {});
-    if (!prepared) {
-      await this.build(this.claimSql, names, 'claimed');
-      return 'built';
+    // Pool dry but a pair is being built: taking it beats building a second one beside it.
+    const prepared = this.ready.shift() ?? (this.inFlight > this.waiters.length ? await new Promise<SchemaPairNames>((r) => this.waiters.push(r)) : undefined);
+    try {
+      if (!prepared) {
+        await this.build(this.claimSql, names, 'claimed');
+        return 'built';
+      }
+      const claimed = this.mark('claimed', names.source);
+      await this.claimSql.unsafe(`alter schema ${prepared.source} rename to ${names.source};
+        alter schema ${prepared.destination} rename to ${names.destination};
+        ${markSql(names.source, claimed)}; ${markSql(names.destination, claimed)}`);
+      return 'pool';
+    } finally {
+      // Refill after the claim, not during it: on a small machine they would compete.
+      void this.pump().catch(() => {});
     }
-    const claimed = this.mark('claimed', names.source);
-    await this.claimSql.unsafe(`alter schema ${prepared.source} rename to ${names.source};
-      alter schema ${prepared.destination} rename to ${names.destination};
-      ${markSql(names.source, claimed)}; ${markSql(names.destination, claimed)}`);
-    return 'pool';
   }
 
-  /** Drops the pair (with its slots and publications), or keeps it marked with an expiry. */
-  async release(names: SchemaPairNames, keep?: { forMs: number }): Promise<void> {
+  /**
+   * Drops the pair (with its slots and publications) in the background, or keeps it marked with an
+   * expiry. Resolves once that is done; nobody needs to wait for it.
+   */
+  release(names: SchemaPairNames, keep?: { forMs: number }): Promise<void> {
+    assertPlain(names.source, names.destination);
     if (keep) {
       const kept = this.mark('kept', names.source, new Date(Date.now() + keep.forMs).toISOString());
-      await this.workSql.unsafe(`${markSql(names.source, kept)}; ${markSql(names.destination, kept)}`);
-      return;
+      return this.workSql.unsafe(`${markSql(names.source, kept)}; ${markSql(names.destination, kept)}`).then(() => {});
     }
-    await this.workSql.unsafe(dropSql([names.source, names.destination]));
+    return new Promise<void>((done, failed) => {
+      this.dropping.push({ names, done, failed });
+      void this.pump().catch(() => {});
+    });
   }
 
-  /** Stops filling and drops the prepared pairs nobody claimed. */
+  /** Stops filling, finishes pending drops and drops the prepared pairs nobody claimed. */
   async close(): Promise<void> {
     this.closed = true;
-    await this.filling?.catch(() => {});
+    this.waiters.splice(0);
+    await this.pump();
     const left = this.ready.splice(0).flatMap((p) => [p.source, p.destination]);
     if (left.length) await this.workSql.unsafe(dropSql(left));
   }

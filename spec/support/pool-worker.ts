@@ -17,7 +17,7 @@ type Request = { id: number; type: 'claim'; names: { source: string; destination
 
 const start = JSON.parse(process.argv[2]!) as Start;
 const claimSql = postgres(start.url, { max: 1, onnotice: () => {} });
-const workSql = postgres(start.url, { max: 1, onnotice: () => {} });
+const workSql = postgres(start.url, { max: 2, onnotice: () => {} });
 const owner = { pid: process.pid, pidStart: processStartTime(process.pid), host: hostname(), run: start.run };
 const pool = new SchemaPool(claimSql, workSql, { sourceFiles: [], destinationFiles: [], key: start.key }, owner, start.size);
 

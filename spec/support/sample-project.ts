@@ -84,8 +84,13 @@ export class SampleProject {
     mkdirSync(this.resultsDir, { recursive: true });
   }
 
+  /** The files tests wrote into the results folder. */
+  resultFiles(): string[] {
+    return readdirSync(this.resultsDir);
+  }
+
   results(): SeenServer[] {
-    return readdirSync(this.resultsDir).map((f) => JSON.parse(readFileSync(join(this.resultsDir, f), 'utf8')) as SeenServer);
+    return readdirSync(this.resultsDir).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(readFileSync(join(this.resultsDir, f), 'utf8')) as SeenServer);
   }
 
   /** The environment a user's shell would give mocha, plus this project's pgdock settings. */

@@ -1,0 +1,183 @@
+// `npm run bench` (second part): what a schema pair costs a test, against same-run baselines.
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import postgres, { type Sql } from 'postgres';
+import { acquireServer } from '../lib/acquire-server.js';
+import { processStartTime } from '../lib/leases.js';
+import { resolveOptions } from '../lib/options.js';
+import { schemaPairNames } from '../lib/schema-names.js';
+import { PairClient } from '../lib/schema-pairs.js';
+import { connectionUrl } from '../lib/server-info.js';
+import { median, percentile, round } from './stats.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const IMAGE = process.env.PGDOCK_IMAGE ?? 'pgdock-local/postgres:15';
+const TESTS = Number(process.env.BENCH_PAIR_TESTS ?? 200);
+const PACE_MS = Number(process.env.BENCH_PAIR_PACE_MS ?? 20);
+const BASELINE_ROUNDS = Number(process.env.BENCH_BASELINE_ROUNDS ?? 40);
+
+const TEN_TABLES = Array.from({ length: 10 }, (_, i) =>
+  `create table t${i} (id bigserial primary key, name text not null, created timestamptz default now(), data jsonb);`).join('\n');
+
+interface Figures {
+  acquire: number[];
+  release: number[];
+}
+
+/** Simulated tests through the real path: a pool thread per process, claims by rename. */
+async function pooled(url: string, info: Parameters<typeof connectionUrl>[0], files: string[], paceMs: number): Promise<Figures> {
+  const client = new PairClient({
+    server: info,
+    setup: { sourceFiles: files, destinationFiles: files, key: `bench-${files.length}-${paceMs}` },
+    owner: { pid: process.pid, pidStart: processStartTime(process.pid), host: hostname(), run: 'bench' },
+    size: resolveOptions({}, {}).poolSize,
+  });
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  const figures: Figures = { acquire: [], release: [] };
+  try {
+    await sleep(1000); // the pool fills while the first spec file loads
+    for (let i = 0; i < TESTS; i++) {
+      const testStart = performance.now();
+      const names = schemaPairNames(`bench test ${i}`);
+      let t = performance.now();
+      client.claim(names);
+      figures.acquire.push(performance.now() - t);
+      await sql.unsafe(files.length ? `insert into ${names.source}.t0 (name) values ('x')` : `create table ${names.source}.t (v int)`);
+      await work(sql, paceMs - (performance.now() - testStart));
+      t = performance.now();
+      client.release(names);
+      figures.release.push(performance.now() - t);
+    }
+  } finally {
+    client.close();
+    await sql.end();
+  }
+  return figures;
+}
+
+/** A test's own work for `ms`: queries on its connection, as a database test does (not a sleep). */
+async function work(sql: Sql, ms: number): Promise<void> {
+  const until = performance.now() + ms;
+  while (performance.now() < until) await sql`select count(*) from pg_class`;
+}
+
+/** What any query costs here after the idle gap a paced test leaves (virtual CPUs wake slowly). */
+async function idleSelect(sql: Sql): Promise<Figures> {
+  const figures: Figures = { acquire: [], release: [] };
+  for (let i = 0; i < BASELINE_ROUNDS; i++) {
+    await sleep(PACE_MS);
+    const t = performance.now();
+    await sql`select 1`;
+    figures.acquire.push(performance.now() - t);
+  }
+  return figures;
+}
+
+/** Baseline: create the pair (with the same setup) when the test starts, drop it when it ends. */
+async function createAndDrop(sql: Sql, setup: string): Promise<Figures> {
+  const figures: Figures = { acquire: [], release: [] };
+  for (let i = 0; i < BASELINE_ROUNDS; i++) {
+    await work(sql, PACE_MS); // the same test work between pairs as the pooled runs
+    const { source, destination } = schemaPairNames(`baseline ${i}`);
+    let t = performance.now();
+    await sql.unsafe(`create schema ${source}; create schema ${destination};
+      set search_path to ${source}; ${setup} set search_path to ${destination}; ${setup} set search_path to public`);
+    figures.acquire.push(performance.now() - t);
+    await work(sql, PACE_MS);
+    t = performance.now();
+    await sql.unsafe(`drop schema ${source}, ${destination} cascade`);
+    figures.release.push(performance.now() - t);
+  }
+  return figures;
+}
+
+/** Baseline: a database per test, cloned from a template that already has the setup. */
+async function templateDatabase(sql: Sql, url: string, setup: string): Promise<Figures> {
+  await sql.unsafe('drop database if exists pgdock_bench_tpl');
+  await sql.unsafe('create database pgdock_bench_tpl');
+  const tpl = postgres(url.replace(/\/postgres$/, '/pgdock_bench_tpl'), { max: 1, onnotice: () => {} });
+  await tpl.unsafe(`create schema src; create schema dst; set search_path to src; ${setup} set search_path to dst; ${setup}`);
+  await tpl.end();
+  const figures: Figures = { acquire: [], release: [] };
+  for (let i = 0; i < BASELINE_ROUNDS; i++) {
+    await work(sql, PACE_MS);
+    let t = performance.now();
+    await sql.unsafe(`create database pgdock_bench_${i} template pgdock_bench_tpl`);
+    figures.acquire.push(performance.now() - t);
+    await work(sql, PACE_MS);
+    t = performance.now();
+    await sql.unsafe(`drop database pgdock_bench_${i}`);
+    figures.release.push(performance.now() - t);
+  }
+  await sql.unsafe('drop database pgdock_bench_tpl');
+  return figures;
+}
+
+function row(label: string, values: number[]): string {
+  return `| ${label.padEnd(52)} | ${String(round(median(values), 2)).padStart(7)} | ${String(round(percentile(values, 95), 2)).padStart(7)} |`;
+}
+
+async function main(): Promise<void> {
+  const scratch = mkdtempSync(join(tmpdir(), 'pgdock-bench-pairs-'));
+  writeFileSync(join(scratch, 'package.json'), '{"name":"bench-pairs"}');
+  const setupFile = join(scratch, 'ten-tables.sql');
+  writeFileSync(setupFile, TEN_TABLES);
+  const server = await acquireServer({ projectRoot: scratch, stateDir: join(scratch, 'state'), image: IMAGE, reuse: false });
+  const info = { ...server, password: server.password };
+  const url = connectionUrl(info);
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    const results = {
+      idleSelect: await idleSelect(sql),
+      emptyPooled: await pooled(url, info, [], PACE_MS),
+      tenPooled: await pooled(url, info, [setupFile], PACE_MS),
+      tenBackToBack: await pooled(url, info, [setupFile], 0),
+      emptyCreateDrop: await createAndDrop(sql, ''),
+      tenCreateDrop: await createAndDrop(sql, TEN_TABLES),
+      emptyTemplate: await templateDatabase(sql, url, ''),
+      tenTemplate: await templateDatabase(sql, url, TEN_TABLES),
+    };
+    const lines = [
+      `pgdock schema pairs: what a test waits for (ms); ${TESTS} tests, each running queries for ${PACE_MS} ms; image ${IMAGE}`,
+      '',
+      `| ${'measure'.padEnd(52)} | ${'p50'.padStart(7)} | ${'p95'.padStart(7)} |`,
+      `|${'-'.repeat(54)}|${'-'.repeat(9)}|${'-'.repeat(9)}|`,
+      row('pgdock acquire, empty pair', results.emptyPooled.acquire),
+      row('pgdock release, empty pair', results.emptyPooled.release),
+      row('pgdock acquire, pair with 10 tables each', results.tenPooled.acquire),
+      row('pgdock release, pair with 10 tables each', results.tenPooled.release),
+      row('pgdock acquire, 10 tables, tests back to back (0 ms)', results.tenBackToBack.acquire),
+      row('idle wake-up: `select 1` after 20 ms asleep (for scale)', results.idleSelect.acquire),
+      row('baseline CREATE pair, empty', results.emptyCreateDrop.acquire),
+      row('baseline DROP pair, empty', results.emptyCreateDrop.release),
+      row('baseline CREATE pair, 10 tables each', results.tenCreateDrop.acquire),
+      row('baseline DROP pair, 10 tables each', results.tenCreateDrop.release),
+      row('baseline CREATE DATABASE ... TEMPLATE, empty', results.emptyTemplate.acquire),
+      row('baseline DROP DATABASE, empty', results.emptyTemplate.release),
+      row('baseline CREATE DATABASE ... TEMPLATE, 10 tables', results.tenTemplate.acquire),
+      row('baseline DROP DATABASE, 10 tables', results.tenTemplate.release),
+      '',
+      `targets: acquire p50 <= 1 ms and p95 <= 5 ms with tests of ${PACE_MS} ms (empty and 10-table pairs)`,
+    ];
+    process.stdout.write(`${lines.join('\n')}\n`);
+    const summary = Object.fromEntries(Object.entries(results).map(([k, f]) => [k, {
+      acquireP50: round(median(f.acquire), 3), acquireP95: round(percentile(f.acquire, 95), 3),
+      releaseP50: round(median(f.release), 3), releaseP95: round(percentile(f.release, 95), 3),
+    }]));
+    const out = join(here, '..', '..', 'bench', 'results');
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, 'pairs.json'), `${JSON.stringify({ image: IMAGE, at: new Date().toISOString(), tests: TESTS, paceMs: PACE_MS, summary, raw: results }, null, 2)}\n`);
+    process.stdout.write('wrote bench/results/pairs.json\n');
+    const ok = (f: Figures) => median(f.acquire) <= 1 && percentile(f.acquire, 95) <= 5;
+    if (!ok(results.emptyPooled) || !ok(results.tenPooled)) process.exitCode = 1;
+  } finally {
+    await sql.end();
+    await server.release();
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+await main();
