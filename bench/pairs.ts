@@ -30,6 +30,7 @@ interface Figures {
 /** Simulated tests through the real path: a pool thread per process, claims by rename. */
 async function pooled(url: string, info: Parameters<typeof connectionUrl>[0], files: string[], paceMs: number): Promise<Figures> {
   const client = new PairClient({
+    isolation: 'schema',
     server: info,
     setup: { sourceFiles: files, destinationFiles: files, key: `bench-${files.length}-${paceMs}` },
     owner: { pid: process.pid, pidStart: processStartTime(process.pid), host: hostname(), run: 'bench' },

@@ -73,6 +73,12 @@ export interface PgdockOptions {
    */
   keepFor?: number;
   /**
+   * `schema`: a pair of schemas per test in the shared database. `database`: a database per test,
+   * cloned from a template built once from the same setup (for code that needs database-level objects).
+   * @defaultValue `'schema'` (env `PGDOCK_ISOLATION`)
+   */
+  isolation?: 'schema' | 'database';
+  /**
    * The project the server belongs to: containers are labelled with a hash of it.
    * @defaultValue the nearest folder above the working directory with a `package.json` (env `PGDOCK_PROJECT_ROOT`)
    */
@@ -97,6 +103,7 @@ export interface ResolvedOptions {
   poolSize: number;
   keepOnFailure: boolean;
   keepFor: number;
+  isolation: 'schema' | 'database';
 }
 
 export const DEFAULT_IMAGE = 'postgres:18';
@@ -117,6 +124,7 @@ export const OPTION_ENV: Record<keyof PgdockOptions, string> = {
   poolSize: 'PGDOCK_POOL_SIZE',
   keepOnFailure: 'PGDOCK_KEEP_ON_FAILURE',
   keepFor: 'PGDOCK_KEEP_FOR',
+  isolation: 'PGDOCK_ISOLATION',
 };
 
 type Env = Record<string, string | undefined>;
@@ -194,6 +202,11 @@ function parseCount(name: string, raw: unknown, source: string): number {
   const n = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
   if (typeof n === 'number' && Number.isInteger(n) && n >= 0 && n <= 64) return n;
   throw invalid(name, 'a whole number from 0 to 64', raw, source);
+}
+
+function parseIsolation(raw: unknown, source: string): 'schema' | 'database' {
+  if (raw === 'schema' || raw === 'database') return raw;
+  throw invalid('isolation', "'schema' or 'database'", raw, source);
 }
 
 function parseProvider(raw: unknown, source: string): ProviderName {
@@ -276,6 +289,7 @@ export function resolveOptions(input: PgdockOptions = {}, env: Env = process.env
   const poolSize = pick('poolSize');
   const keepOnFailure = pick('keepOnFailure');
   const keepFor = pick('keepFor');
+  const isolation = pick('isolation');
 
   const providerName = provider ? parseProvider(provider.raw, provider.source) : 'auto';
   if (providerName === 'embedded' || providerName === 'external') {
@@ -304,5 +318,6 @@ export function resolveOptions(input: PgdockOptions = {}, env: Env = process.env
     poolSize: poolSize ? parseCount('poolSize', poolSize.raw, poolSize.source) : 8,
     keepOnFailure: keepOnFailure ? parseBoolean('keepOnFailure', keepOnFailure.raw, keepOnFailure.source) : false,
     keepFor: keepFor ? parseMillis('keepFor', keepFor.raw, keepFor.source) : 24 * 3600_000,
+    isolation: isolation ? parseIsolation(isolation.raw, isolation.source) : 'schema',
   };
 }

@@ -5,8 +5,9 @@ import { processStartTime } from './leases.js';
 import { resolveOptions, type ResolvedOptions } from './options.js';
 import { resolvePairSetup } from './pair-setup.js';
 import { currentRun } from './run-identity.js';
-import { quoteIdentifier, schemaPairNames, type SchemaPairNames } from './schema-names.js';
-import { PairClient } from './schema-pairs.js';
+import { testDatabaseName } from './database-pool.js';
+import { createNonce, quoteIdentifier, schemaPairNames } from './schema-names.js';
+import { PairClient, type PairNames } from './schema-pairs.js';
 import { connectionUrl, hideSecretsWhenPrinted, redactedUrl, summarizeServer, type ServerInfo, type ServerSummary } from './server-info.js';
 
 /** Which schema of the pair. */
@@ -24,6 +25,8 @@ export interface PgContext {
   readonly source: string;
   /** This test's destination schema, `dst_<title>_<nonce>`, created together with `source`. */
   readonly destination: string;
+  /** In `isolation: 'database'`, this test's own database (`sql` and `url` point at it); else undefined. */
+  readonly database: string | undefined;
   /** `schema."name"` for a table in this test's pair, quoted so tests never hand-quote. */
   table(name: string, role?: SchemaRole): string;
   /** A postgres.js client whose `search_path` is one schema of the pair (closed after the test). */
@@ -86,6 +89,7 @@ function processPairs(info: ServerInfo): PairClient {
   if (!pairs) {
     const opts = processOptions();
     pairs = new PairClient({
+      isolation: opts.isolation,
       server: info,
       setup: resolvePairSetup(opts),
       owner: { pid: process.pid, pidStart: processStartTime(process.pid), host: hostname(), run: currentRun().runId },
@@ -98,12 +102,17 @@ function processPairs(info: ServerInfo): PairClient {
 /** Builds `this.pg` for one test; nothing starts until one of its properties is read. */
 export function createPgScope(runnable: () => TimedRunnable | undefined): PgScope {
   const info = (): ServerInfo => processServer(runnable());
-  let pair: SchemaPairNames | undefined;
+  let pair: PairNames | undefined;
+  let testSql: Sql | undefined;
   const scoped = new Map<SchemaRole, Sql>();
-  const claimed = (): SchemaPairNames => {
+  const perDatabase = (): boolean => processOptions().isolation === 'database';
+  const claimed = (): PairNames => {
     if (!pair) {
       const r = runnable();
-      const names = schemaPairNames(r?.title ?? 'test');
+      const title = r?.title ?? 'test';
+      const nonce = createNonce();
+      const names: PairNames = schemaPairNames(title, nonce);
+      if (perDatabase()) names.database = testDatabaseName(title, nonce);
       const started = Date.now();
       processPairs(info()).claim(names);
       extendTimeout(r, Date.now() - started);
@@ -112,14 +121,24 @@ export function createPgScope(runnable: () => TimedRunnable | undefined): PgScop
     return pair;
   };
   const schema = (role: SchemaRole): string => (role === 'source' ? claimed().source : claimed().destination);
+  // In database isolation the test's database is where sql and url point; else the shared one.
+  const target = (): ServerInfo => (perDatabase() ? { ...info(), database: claimed().database! } : info());
 
   const context = {} as PgContext;
   Object.defineProperties(context, {
-    sql: { enumerable: true, get: () => processClient(info()) },
-    url: { enumerable: false, get: () => connectionUrl(info()) },
+    sql: {
+      enumerable: true,
+      get: () => {
+        if (!perDatabase()) return processClient(info());
+        testSql ??= postgres(connectionUrl(target()), { max: 2, onnotice: () => {} });
+        return testSql;
+      },
+    },
+    url: { enumerable: false, get: () => connectionUrl(target()) },
     server: { enumerable: true, get: () => summarizeServer(info()) },
     source: { enumerable: true, get: () => schema('source') },
     destination: { enumerable: true, get: () => schema('destination') },
+    database: { enumerable: true, get: () => (perDatabase() ? claimed().database : undefined) },
     table: {
       value: (name: string, role: SchemaRole = 'source') => {
         if (typeof name !== 'string' || name === '') throw new TypeError(`this.pg.table() needs a table name, got ${JSON.stringify(name)}`);
@@ -132,7 +151,7 @@ export function createPgScope(runnable: () => TimedRunnable | undefined): PgScop
         if (role !== 'source' && role !== 'destination') throw new TypeError(`this.pg.sqlFor() role must be 'source' or 'destination', got ${JSON.stringify(role)}`);
         let sql = scoped.get(role);
         if (!sql) {
-          sql = postgres(connectionUrl(info()), { max: 2, onnotice: () => {}, connection: { search_path: schema(role) } });
+          sql = postgres(connectionUrl(target()), { max: 2, onnotice: () => {}, connection: { search_path: schema(role) } });
           scoped.set(role, sql);
         }
         return sql;
@@ -140,22 +159,25 @@ export function createPgScope(runnable: () => TimedRunnable | undefined): PgScop
     },
   });
   hideSecretsWhenPrinted(context, () => ({
-    ...(server ? { url: redactedUrl(server), server: summarizeServer(server) } : { server: 'not started (nothing has used it yet)' }),
+    ...(server ? { url: redactedUrl(pair?.database ? { ...server, database: pair.database } : server), server: summarizeServer(server) } : { server: 'not started (nothing has used it yet)' }),
     ...(pair ?? {}),
   }));
 
   return {
     context,
     finish(failed, error) {
-      for (const sql of scoped.values()) void sql.end({ timeout: 1 }).catch(() => {});
+      for (const sql of [...scoped.values(), ...(testSql ? [testSql] : [])]) void sql.end({ timeout: 1 }).catch(() => {});
       scoped.clear();
+      testSql = undefined;
       if (!pair || !pairs) return;
       const keep = failed && processOptions().keepOnFailure;
       pairs.release(pair, keep ? processOptions().keepFor : undefined);
       if (keep) {
         const until = new Date(Date.now() + processOptions().keepFor).toISOString();
-        const line = `pgdock kept this test's schemas ${pair.source} and ${pair.destination} until ${until}. Inspect them with:\n` +
-          `  PGOPTIONS='-c search_path=${pair.source},${pair.destination}' psql "$(npx pgdock url)"`;
+        const where = pair.database ? ` in database ${pair.database}` : '';
+        const url = pair.database ? `"$(npx pgdock url | sed 's#/[^/]*$#/${pair.database}#')"` : '"$(npx pgdock url)"';
+        const line = `pgdock kept this test's schemas ${pair.source} and ${pair.destination}${where} until ${until}. Inspect them with:\n` +
+          `  PGOPTIONS='-c search_path=${pair.source},${pair.destination}' psql ${url}`;
         process.stderr.write(`${line}\n`);
         if (error) error.message += `\n${line}`;
       }

@@ -4,7 +4,7 @@
 import { workerData, type MessagePort } from 'node:worker_threads';
 import type { PairRequest, PairThreadData } from './schema-pairs.js';
 
-const { server, setup, owner, size, flag, port } = workerData as PairThreadData & { flag: Int32Array; port: MessagePort };
+const { isolation, server, setup, owner, size, flag, port } = workerData as PairThreadData & { flag: Int32Array; port: MessagePort };
 
 function reply(message: unknown): void {
   port.postMessage(message);
@@ -15,23 +15,33 @@ function reply(message: unknown): void {
 try {
   const { default: postgres } = await import('postgres');
   const { SchemaPool, sweepSchemas } = await import('./schema-pool.js');
+  const { DatabasePool, sweepDatabases } = await import('./database-pool.js');
   const { connectionUrl } = await import('./server-info.js');
   const { createDebug } = await import('./debug.js');
   const log = createDebug('pairs');
   const url = connectionUrl(server);
   const claimSql = postgres(url, { max: 1, onnotice: () => {} });
   const workSql = postgres(url, { max: 2, onnotice: () => {} });
-  const pool = new SchemaPool(claimSql, workSql, setup, owner, size);
+  const pool =
+    isolation === 'database'
+      ? new DatabasePool(server, claimSql, workSql, setup, owner, size)
+      : new SchemaPool(claimSql, workSql, setup, owner, size);
   // Leftovers of dead workers and expired kept pairs go first; then the pool fills.
   await claimSql`select 1`; // connect now, not during the first test's claim
-  const ready = sweepSchemas(workSql).then(() => pool.fill()).catch((err: Error) => log('start-up sweep/fill failed: %s', err.message));
+  const ready = Promise.all([sweepSchemas(workSql), sweepDatabases(workSql)]).then(() => pool.fill()).catch((err: Error) => log('start-up sweep/fill failed: %s', err.message));
 
   port.on('message', async (request: PairRequest) => {
     try {
       if (request.type === 'claim') {
-        reply({ ok: true, result: await pool.claim(request.names) });
+        const { database, ...schemas } = request.names;
+        if (pool instanceof DatabasePool) await pool.claim({ ...schemas, database: database! });
+        else await pool.claim(schemas);
+        reply({ ok: true, result: 'claimed' });
       } else if (request.type === 'release') {
-        await pool.release(request.names, request.keepForMs ? { forMs: request.keepForMs } : undefined);
+        const keep = request.keepForMs ? { forMs: request.keepForMs } : undefined;
+        const { database, ...schemas } = request.names;
+        if (pool instanceof DatabasePool) await pool.release({ ...schemas, database: database! }, keep);
+        else await pool.release(schemas, keep);
       } else {
         await ready;
         await pool.close();

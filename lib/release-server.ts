@@ -68,7 +68,8 @@ async function dropRunSchemas(dir: string, runId: string): Promise<void> {
   const { default: postgres } = await import('postgres');
   const sql = postgres(connectionUrl(state.info), { max: 1, onnotice: () => {}, connect_timeout: 5 });
   try {
-    const dropped = await sweepSchemas(sql, (mark) => mark.owner.run === runId);
+    const { sweepDatabases } = await import('./database-pool.js');
+    const dropped = [...(await sweepSchemas(sql, (mark) => mark.owner.run === runId)), ...(await sweepDatabases(sql, (mark) => mark.owner.run === runId))];
     if (dropped.length) log('dropped %d schema(s) left by run %s', dropped.length, runId);
   } catch (err) {
     log('could not sweep schemas of run %s: %s', runId, (err as Error).message);

@@ -6,15 +6,19 @@ import type { ServerInfo } from './server-info.js';
 
 /** What the pool thread starts with. */
 export interface PairThreadData {
+  isolation: 'schema' | 'database';
   server: ServerInfo;
   setup: PairSetup;
   owner: SchemaOwner;
   size: number;
 }
 
+/** A test's pair; in database isolation, with the test's database. */
+export type PairNames = SchemaPairNames & { database?: string };
+
 export type PairRequest =
-  | { type: 'claim'; names: SchemaPairNames }
-  | { type: 'release'; names: SchemaPairNames; keepForMs?: number }
+  | { type: 'claim'; names: PairNames }
+  | { type: 'release'; names: PairNames; keepForMs?: number }
   | { type: 'close' };
 
 type Reply = { ok: true; result: string } | { ok: false; error: string };
@@ -67,12 +71,12 @@ export class PairClient {
   }
 
   /** Waits for the pair to exist under `names`. */
-  claim(names: SchemaPairNames): void {
+  claim(names: PairNames): void {
     this.request({ type: 'claim', names });
   }
 
   /** Drops (or keeps) a pair in the background. */
-  release(names: SchemaPairNames, keepForMs?: number): void {
+  release(names: PairNames, keepForMs?: number): void {
     if (this.closed) return;
     const message: PairRequest = keepForMs ? { type: 'release', names, keepForMs } : { type: 'release', names };
     this.port.postMessage(message);

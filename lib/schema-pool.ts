@@ -25,6 +25,8 @@ export interface SchemaMark {
   key: string;
   pair: string;
   keptUntil?: string;
+  /** For test databases: the pair's schema names inside it (their slots are cluster-wide). */
+  schemas?: string[];
 }
 
 /** What every pair receives before a test sees it. */
@@ -41,7 +43,8 @@ export interface PairSetup {
 
 export type SetupFunction = (sql: TransactionSql, pair: SchemaPairNames) => Promise<void>;
 
-function ownerAlive(owner: SchemaOwner): boolean {
+/** Whether a schema's (or database's) owner process still runs; another host's owner counts as alive. */
+export function ownerAlive(owner: SchemaOwner): boolean {
   if (owner.host !== hostname()) return true;
   if (!isProcessAlive(owner.pid)) return false;
   if (owner.pidStart === undefined) return true;

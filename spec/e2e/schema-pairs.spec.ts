@@ -93,6 +93,44 @@ describe('setup', function () {
     expect(await pgdockSchemas(project, env)).to.deep.equal([]);
   });
 
+  it("isolation: 'database': a database per test cloned from one template, same API, nothing left after", async function () {
+    const spec = (file: string) => `import assert from 'node:assert';
+import { appendFileSync } from 'node:fs';
+describe('database isolation ${file}', function () {
+  for (let i = 0; i < 5; i++) it('own database ${file} ' + i, async function () {
+    const { sql, source, destination, database } = this.pg;
+    assert.match(database, /^pgdock_t_own_database_${file}_\\d_[0-9a-z]{12}$/);
+    const [{ db }] = await sql\`select current_database() as db\`;
+    assert.strictEqual(db, database);
+    assert.ok(this.pg.url.endsWith('/' + database));
+    await sql.unsafe(\`insert into \${source}.users values (1); create publication \${source}_pub for all tables\`);
+    const [{ pubs }] = await sql\`select count(*)::int as pubs from pg_publication\`;
+    assert.strictEqual(pubs, 1, 'database-level objects are the test\\'s own');
+    const [{ n }] = await sql.unsafe(\`select count(*)::int as n from \${source}.users\`);
+    assert.strictEqual(n, 1);
+    assert.strictEqual((await this.pg.sqlFor('destination')\`select current_schema() as s\`)[0].s, destination);
+    appendFileSync(process.env.SAMPLE_RESULTS + '/dbs.txt', database + '\\n');
+  });
+});
+`;
+    const project = await newProject({ 'a.spec.js': spec('a'), 'b.spec.js': spec('b'), 'c.spec.js': spec('c') });
+    mkdirSync(join(project.dir, 'migrations'));
+    writeFileSync(join(project.dir, 'migrations', 'source.sql'), 'create table users (id int primary key);');
+    const env = { PGDOCK_REUSE: 'true', PGDOCK_ISOLATION: 'database', PGDOCK_SOURCE_SETUP: 'migrations/source.sql' };
+    const result = await project.mocha(['--parallel', '--jobs', '3'], env).done;
+    expect(result.code, result.stdout.slice(-3000) + result.stderr).to.equal(0);
+    const dbs = readFileSync(join(project.resultsDir, 'dbs.txt'), 'utf8').trim().split('\n');
+    expect(new Set(dbs).size).to.equal(15);
+    const url = (await project.cli(['url'], env).done).stdout.trim();
+    const sql = postgres(url, { max: 1, onnotice: () => {} });
+    try {
+      const left = await sql<{ datname: string }[]>`select datname from pg_database where datname like 'pgdock\_%' order by 1`;
+      expect(left.map((r) => r.datname.replace(/_[0-9a-f]{12}$/, '_<key>'))).to.deep.equal(['pgdock_tpl_<key>']);
+    } finally {
+      await sql.end();
+    }
+  });
+
   it('keep on failure: only the failing tests\' pairs remain, and the output says how to open them', async function () {
     const project = await newProject(isolationFiles(2, 20));
     const env = { PGDOCK_REUSE: 'true', PGDOCK_KEEP_ON_FAILURE: 'true', FAIL_EVERY: '10' };
