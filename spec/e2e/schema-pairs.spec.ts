@@ -131,6 +131,27 @@ describe('database isolation ${file}', function () {
     }
   });
 
+  for (const isolation of ['schema', 'database']) {
+    it(`serial mode (no --parallel), isolation ${isolation}: mocha exits and leaves no pair behind`, async function () {
+      const spec = `describe('serial', function () { for (let i = 0; i < 10; i++) it('pair ' + i, async function () {
+        await this.pg.sql.unsafe('create table ' + this.pg.table('t') + ' (v int)'); }); });`;
+      const project = await newProject({ 'serial.spec.js': spec });
+      const env = { PGDOCK_REUSE: 'true', PGDOCK_ISOLATION: isolation, PGDOCK_POOL_SIZE: '3' };
+      const result = await project.mocha([], env).done;
+      expect(result.code, result.stdout + result.stderr).to.equal(0);
+      expect(result.stdout).to.match(/10 passing/);
+      const url = (await project.cli(['url'], env).done).stdout.trim();
+      const sql = postgres(url, { max: 1, onnotice: () => {} });
+      try {
+        expect((await listMarkedSchemas(sql)).map((m) => m.name)).to.deep.equal([]);
+        const dbs = await sql`select datname from pg_database where datname like 'pgdock\\_t\\_%' or datname like 'pgdock\\_pool\\_%'`;
+        expect(dbs.map((d) => d.datname)).to.deep.equal([]);
+      } finally {
+        await sql.end();
+      }
+    });
+  }
+
   it('keep on failure: only the failing tests\' pairs remain, and the output says how to open them', async function () {
     const project = await newProject(isolationFiles(2, 20));
     const env = { PGDOCK_REUSE: 'true', PGDOCK_KEEP_ON_FAILURE: 'true', FAIL_EVERY: '10' };
