@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import postgres, { type Sql } from 'postgres';
 import { createDebug } from './debug.js';
-import { createNonce, isPlainIdentifier, slugify, MAX_IDENTIFIER_BYTES, type SchemaPairNames } from './schema-names.js';
-import { ownerAlive, type PairSetup, type SchemaMark, type SchemaOwner, type SetupFunction } from './schema-pool.js';
+import { createNonce, slugify, MAX_IDENTIFIER_BYTES, type SchemaPairNames } from './schema-names.js';
+import { assertPlain, literal, ownerAlive, type PairSetup, type SchemaMark, type SchemaOwner, type SetupFunction } from './schema-pool.js';
 import type { ServerInfo } from './server-info.js';
 import { connectionUrl } from './server-info.js';
 
@@ -21,14 +21,6 @@ export interface DatabasePair extends SchemaPairNames {
 /** `pgdock_t_<slug>_<nonce>`, at most 63 bytes. */
 export function testDatabaseName(title: string, nonce: string): string {
   return `pgdock_t_${slugify(title, MAX_IDENTIFIER_BYTES - 'pgdock_t_'.length - 1 - nonce.length)}_${nonce}`;
-}
-
-function literal(text: string): string {
-  return `'${text.replace(/'/g, "''")}'`;
-}
-
-function assertPlain(...names: string[]): void {
-  for (const n of names) if (!isPlainIdentifier(n)) throw new TypeError(`pgdock: refusing to use ${JSON.stringify(n)} as a name`);
 }
 
 /** Databases pgdock marked on this server. */
@@ -62,10 +54,11 @@ function poolDatabaseName(pid: number): string {
 /**
  * Drops test databases of dead owners, expired kept ones and whatever `extra` selects (templates
  * stay), and pool clones whose owner died before marking them. A `CREATE DATABASE` outlives the
- * client that sent it, so clones still being made by pgdock are waited for first (a few seconds).
+ * client that sent it: at the end of a run (`waitForClones`), clones still being made are waited
+ * for first (a few seconds at most); a start-up sweep must not wait on live workers' clones.
  */
-export async function sweepDatabases(sql: Sql, extra: (mark: SchemaMark) => boolean = () => false): Promise<string[]> {
-  for (let i = 0; i < 50; i++) {
+export async function sweepDatabases(sql: Sql, extra: (mark: SchemaMark) => boolean = () => false, waitForClones = false): Promise<string[]> {
+  for (let i = 0; waitForClones && i < 50; i++) {
     const [busy] = await sql<{ n: number }[]>`select count(*)::int as n from pg_stat_activity
       where pid <> pg_backend_pid() and query ilike 'create database pgdock\_pool\_%' and state = 'active'`;
     if (!busy?.n) break;

@@ -69,7 +69,7 @@ async function dropRunSchemas(dir: string, runId: string): Promise<void> {
   const sql = postgres(connectionUrl(state.info), { max: 1, onnotice: () => {}, connect_timeout: 5 });
   try {
     const { sweepDatabases } = await import('./database-pool.js');
-    const dropped = [...(await sweepSchemas(sql, (mark) => mark.owner.run === runId)), ...(await sweepDatabases(sql, (mark) => mark.owner.run === runId))];
+    const dropped = [...(await sweepSchemas(sql, (mark) => mark.owner.run === runId)), ...(await sweepDatabases(sql, (mark) => mark.owner.run === runId, true))];
     if (dropped.length) log('dropped %d schema(s) left by run %s', dropped.length, runId);
   } catch (err) {
     log('could not sweep schemas of run %s: %s', runId, (err as Error).message);

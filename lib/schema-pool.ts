@@ -56,11 +56,12 @@ export function ownerAlive(owner: SchemaOwner): boolean {
   }
 }
 
-function assertPlain(...names: string[]): void {
+export function assertPlain(...names: string[]): void {
   for (const n of names) if (!isPlainIdentifier(n)) throw new TypeError(`pgdock: refusing to use ${JSON.stringify(n)} as a schema name`);
 }
 
-function literal(text: string): string {
+/** A SQL string literal. */
+export function literal(text: string): string {
   return `'${text.replace(/'/g, "''")}'`;
 }
 
