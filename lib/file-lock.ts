@@ -1,7 +1,6 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import lockfile from 'proper-lockfile';
 import { createDebug } from './debug.js';
 import { ErrorCodes, PgdockError } from './errors.js';
 
@@ -35,6 +34,8 @@ export async function withFileLock<T>(file: string, fn: () => Promise<T>, option
   let compromised: Error | undefined;
   let release: (() => Promise<void>) | undefined;
   let waitedSince: number | undefined;
+  // Loaded on first use: proper-lockfile installs signal handlers (signal-exit) when it loads.
+  const { default: lockfile } = await import('proper-lockfile');
   while (!release) {
     try {
       release = await lockfile.lock(file, {

@@ -7,8 +7,8 @@ import { REPO_ROOT, scratchRoot } from './paths.js';
 const NPM_QUIET = ['--no-audit', '--no-fund', '--loglevel=error', '--prefer-offline'];
 
 /**
- * A node_modules with pgdock installed from `npm pack`'s tarball and mocha beside it, as a user has
- * it. Built once per suite run (under our own file lock, whichever worker needs it first).
+ * A node_modules with pgdock installed from `npm pack`'s tarball, and mocha and TypeScript beside
+ * it, as a user has it. Built once per suite run (under our own file lock, whichever worker needs it first).
  */
 export async function installedPackageDir(): Promise<string> {
   const base = join(scratchRoot(), 'installed');
@@ -21,9 +21,12 @@ export async function installedPackageDir(): Promise<string> {
       execFileSync('npm', ['pack', '--ignore-scripts', '--pack-destination', base, ...NPM_QUIET], { cwd: REPO_ROOT, stdio: 'pipe' });
       const tarball = readdirSync(base).find((f) => f.endsWith('.tgz'));
       if (!tarball) throw new Error('npm pack made no tarball');
-      const mochaVersion = JSON.parse(execFileSync('node', ['-p', 'JSON.stringify(require("mocha/package.json").version)'], { cwd: REPO_ROOT, encoding: 'utf8' })) as string;
+      // The same versions this repository uses, so the install is served from npm's cache.
+      const version = (name: string) =>
+        JSON.parse(execFileSync('node', ['-p', `JSON.stringify(require("${name}/package.json").version)`], { cwd: REPO_ROOT, encoding: 'utf8' })) as string;
+      const tools = ['mocha', 'typescript', '@types/mocha', '@types/node'].map((n) => `${n}@${version(n)}`);
       writeFileSync(join(base, 'package.json'), JSON.stringify({ name: 'pgdock-sample-base', private: true, type: 'module' }));
-      execFileSync('npm', ['install', ...NPM_QUIET, join(base, tarball), `mocha@${mochaVersion}`], { cwd: base, stdio: 'pipe' });
+      execFileSync('npm', ['install', ...NPM_QUIET, join(base, tarball), ...tools], { cwd: base, stdio: 'pipe' });
     },
     { timeoutMs: 300_000 },
   );
