@@ -50,6 +50,14 @@ describe('server lifecycle: reuse, config changes, grep, Ctrl-C, CLI (docker)', 
     expect(await projectContainers(project.projectKey)).to.have.length(0);
   });
 
+  it('the cold start is not counted against the first test\'s timeout (--timeout 300, start ~1 s)', async function () {
+    const project = await newProject(SampleProject.recordingFiles(2));
+    const result = await project.mocha(['--timeout', '300', '--parallel', '--jobs', '2']).done;
+    expect(result.code, result.stdout + result.stderr).to.equal(0);
+    expect(result.stdout).to.match(/2 passing/);
+    expect(result.ms, 'the start really took longer than the timeout').to.be.greaterThan(600);
+  });
+
   it('--grep matching no Postgres test starts no container, in parallel and serial mode', async function () {
     const project = await newProject({ 'unit.spec.js': UNIT_SPEC, ...SampleProject.recordingFiles(3) });
     const watch = new ContainerWatch(project.projectKey, 20);
