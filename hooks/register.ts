@@ -5,6 +5,7 @@
 import type { Context } from 'mocha';
 import { closeProcessClient, closeProcessPairs, createPgScope, type PgContext, type PgScope, type TimedRunnable } from '../lib/pg-context.js';
 import { beginRun, endRun, stopSignalCleanup } from '../lib/run-lifecycle.js';
+import { setAssertionHost, takeUnawaitedAssertions } from '../lib/sql-assertions.js';
 
 declare module 'mocha' {
   interface Context {
@@ -35,17 +36,31 @@ function installPg(ctx: Context): PgScope {
 let fileScope: PgScope | undefined;
 let testScope: PgScope | undefined;
 
+/** pgdock/chai's table-name targets use the current test's (or file hook's) connection. */
+function pointAssertionsAt(scope: PgScope): void {
+  setAssertionHost({ sql: () => scope.context.sql, isPgdockName: (name) => scope.names.get(name) });
+}
+
 export const mochaHooks = {
   beforeAll(this: Context): void {
     fileScope = installPg(this);
+    pointAssertionsAt(fileScope);
   },
   beforeEach(this: Context): void {
     testScope = installPg(this);
+    pointAssertionsAt(testScope);
   },
   afterEach(this: Context): void {
     const test = this.currentTest;
     testScope?.finish(test?.state === 'failed', test?.err);
     testScope = undefined;
+    if (fileScope) pointAssertionsAt(fileScope);
+    const unawaited = takeUnawaitedAssertions();
+    if (unawaited.length > 0 && test?.state !== 'failed') {
+      // Hook#error fails the test itself; throwing would fail the hook and skip the rest of the suite.
+      const hook = this.runnable() as unknown as { error(err: Error): void };
+      hook.error(new Error(`pgdock: ${unawaited.length} SQL assertion(s) in "${test?.title ?? 'this test'}" were never awaited (${unawaited.join(', ')}), so they checked nothing. Put \`await\` before expect(...).`));
+    }
   },
   async afterAll(): Promise<void> {
     fileScope?.finish(false);

@@ -43,6 +43,8 @@ export interface TimedRunnable {
 /** One test's (or one file's) use of pgdock, finished by the plugin's after hook. */
 export interface PgScope {
   context: PgContext;
+  /** Names this scope handed out (tables from table(), the pair's schemas), for chai's `.exist` / `.empty`. */
+  names: Map<string, 'table' | 'schema'>;
   /** Releases what the scope claimed: the pair is dropped in the background, or kept when `failed` and asked to. */
   finish(failed: boolean, error?: { message: string }): void;
 }
@@ -120,7 +122,12 @@ export function createPgScope(runnable: () => TimedRunnable | undefined): PgScop
     }
     return pair;
   };
-  const schema = (role: SchemaRole): string => (role === 'source' ? claimed().source : claimed().destination);
+  const names = new Map<string, 'table' | 'schema'>();
+  const schema = (role: SchemaRole): string => {
+    const name = role === 'source' ? claimed().source : claimed().destination;
+    names.set(name, 'schema');
+    return name;
+  };
   // In database isolation the test's database is where sql and url point; else the shared one.
   const target = (): ServerInfo => (perDatabase() ? { ...info(), database: claimed().database! } : info());
 
@@ -143,7 +150,9 @@ export function createPgScope(runnable: () => TimedRunnable | undefined): PgScop
       value: (name: string, role: SchemaRole = 'source') => {
         if (typeof name !== 'string' || name === '') throw new TypeError(`this.pg.table() needs a table name, got ${JSON.stringify(name)}`);
         if (role !== 'source' && role !== 'destination') throw new TypeError(`this.pg.table() role must be 'source' or 'destination', got ${JSON.stringify(role)}`);
-        return `${schema(role)}.${quoteIdentifier(name)}`;
+        const qualified = `${schema(role)}.${quoteIdentifier(name)}`;
+        names.set(qualified, 'table');
+        return qualified;
       },
     },
     sqlFor: {
@@ -165,6 +174,7 @@ export function createPgScope(runnable: () => TimedRunnable | undefined): PgScop
 
   return {
     context,
+    names,
     finish(failed, error) {
       for (const sql of [...scoped.values(), ...(testSql ? [testSql] : [])]) void sql.end({ timeout: 1 }).catch(() => {});
       scoped.clear();

@@ -1,0 +1,18 @@
+import { expect } from 'chai';
+
+/** Awaits an assertion that must fail, and checks its message (a test that fails for the wrong reason fails). */
+export async function shouldFail(assertion: PromiseLike<unknown> | (() => unknown), message: RegExp | string): Promise<Error> {
+  let error: unknown;
+  try {
+    // Chai assertions after a chainable method (`.include`) are functions that are also thenables.
+    const thenable = typeof (assertion as PromiseLike<unknown>).then === 'function';
+    await (thenable ? assertion : (assertion as () => unknown)());
+  } catch (err) {
+    error = err;
+  }
+  expect(error, 'the assertion should have failed').to.be.instanceOf(Error);
+  const text = (error as Error).message;
+  if (typeof message === 'string') expect(text).to.contain(message);
+  else expect(text).to.match(message);
+  return error as Error;
+}
