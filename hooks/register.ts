@@ -3,7 +3,8 @@
  * `.mocharc.cjs`: `require: ['pgdock/register']`.
  */
 import type { Context } from 'mocha';
-import { closeProcessClient, closeProcessPairs, createPgScope, type PgContext, type PgScope, type TimedRunnable } from '../lib/pg-context.js';
+import { closeProcessClient, closeProcessPairs, createPgScope, queryLog, type PgContext, type PgScope, type TimedRunnable } from '../lib/pg-context.js';
+import { failureContext, loadAddContext } from '../lib/report-context.js';
 import { beginRun, endRun, stopSignalCleanup } from '../lib/run-lifecycle.js';
 import { setAssertionHost, takeUnawaitedAssertions } from '../lib/sql-assertions.js';
 
@@ -49,9 +50,16 @@ export const mochaHooks = {
   beforeEach(this: Context): void {
     testScope = installPg(this);
     pointAssertionsAt(testScope);
+    queryLog.reset();
   },
-  afterEach(this: Context): void {
+  async afterEach(this: Context): Promise<void> {
     const test = this.currentTest;
+    if (test?.state === 'failed' && testScope) {
+      // For mochawesome (with --require mochawesome/register in parallel mode): what the database saw.
+      const { server, pair } = testScope.describe();
+      const addContext = server || pair || queryLog.entries.length ? await loadAddContext() : null;
+      if (addContext) for (const entry of await failureContext(server, pair, queryLog.entries)) addContext(this, entry);
+    }
     testScope?.finish(test?.state === 'failed', test?.err);
     testScope = undefined;
     if (fileScope) pointAssertionsAt(fileScope);

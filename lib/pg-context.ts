@@ -8,6 +8,7 @@ import { currentRun } from './run-identity.js';
 import { testDatabaseName } from './database-pool.js';
 import { createNonce, quoteIdentifier, schemaPairNames } from './schema-names.js';
 import { PairClient, type PairNames } from './schema-pairs.js';
+import { QueryLog } from './report-context.js';
 import { connectionUrl, hideSecretsWhenPrinted, redactedUrl, summarizeServer, type ServerInfo, type ServerSummary } from './server-info.js';
 
 /** Which schema of the pair. */
@@ -47,6 +48,8 @@ export interface PgScope {
   names: Map<string, 'table' | 'schema'>;
   /** Releases what the scope claimed: the pair is dropped in the background, or kept when `failed` and asked to. */
   finish(failed: boolean, error?: { message: string }): void;
+  /** What a failure report should show: the server (if this scope started or used it) and the pair. */
+  describe(): { server: ServerInfo | undefined; pair: Record<string, string | undefined> | undefined };
 }
 
 let server: ServerInfo | undefined;
@@ -54,6 +57,10 @@ let failure: Error | undefined;
 let client: Sql | undefined;
 let pairs: PairClient | undefined;
 let options: ResolvedOptions | undefined;
+
+/** The SQL the current test ran through pgdock's clients, for failure reports. */
+export const queryLog = new QueryLog();
+const recordQuery = (_connection: unknown, query: string): void => queryLog.record(query);
 
 function processOptions(): ResolvedOptions {
   options ??= resolveOptions();
@@ -83,7 +90,7 @@ function extendTimeout(runnable: TimedRunnable | undefined, spentMs: number): vo
 }
 
 function processClient(info: ServerInfo): Sql {
-  client ??= postgres(connectionUrl(info), { max: 4, onnotice: () => {} });
+  client ??= postgres(connectionUrl(info), { max: 4, onnotice: () => {}, debug: recordQuery });
   return client;
 }
 
@@ -103,7 +110,11 @@ function processPairs(info: ServerInfo): PairClient {
 
 /** Builds `this.pg` for one test; nothing starts until one of its properties is read. */
 export function createPgScope(runnable: () => TimedRunnable | undefined): PgScope {
-  const info = (): ServerInfo => processServer(runnable());
+  let used = false;
+  const info = (): ServerInfo => {
+    used = true;
+    return processServer(runnable());
+  };
   let pair: PairNames | undefined;
   let testSql: Sql | undefined;
   const scoped = new Map<SchemaRole, Sql>();
@@ -137,7 +148,7 @@ export function createPgScope(runnable: () => TimedRunnable | undefined): PgScop
       enumerable: true,
       get: () => {
         if (!perDatabase()) return processClient(info());
-        testSql ??= postgres(connectionUrl(target()), { max: 2, onnotice: () => {} });
+        testSql ??= postgres(connectionUrl(target()), { max: 2, onnotice: () => {}, debug: recordQuery });
         return testSql;
       },
     },
@@ -160,7 +171,7 @@ export function createPgScope(runnable: () => TimedRunnable | undefined): PgScop
         if (role !== 'source' && role !== 'destination') throw new TypeError(`this.pg.sqlFor() role must be 'source' or 'destination', got ${JSON.stringify(role)}`);
         let sql = scoped.get(role);
         if (!sql) {
-          sql = postgres(connectionUrl(target()), { max: 2, onnotice: () => {}, connection: { search_path: schema(role) } });
+          sql = postgres(connectionUrl(target()), { max: 2, onnotice: () => {}, debug: recordQuery, connection: { search_path: schema(role) } });
           scoped.set(role, sql);
         }
         return sql;
@@ -175,6 +186,10 @@ export function createPgScope(runnable: () => TimedRunnable | undefined): PgScop
   return {
     context,
     names,
+    describe: () => ({
+      server: used && server ? (pair?.database ? { ...server, database: pair.database } : server) : undefined,
+      pair: pair ? { source: pair.source, destination: pair.destination, database: pair.database } : undefined,
+    }),
     finish(failed, error) {
       for (const sql of [...scoped.values(), ...(testSql ? [testSql] : [])]) void sql.end({ timeout: 1 }).catch(() => {});
       scoped.clear();

@@ -1,0 +1,67 @@
+import { createDebug } from './debug.js';
+import { probeSql } from './readiness.js';
+import { redactedUrl, summarizeServer, type ServerInfo } from './server-info.js';
+
+const log = createDebug('report');
+const MAX_QUERIES = 25;
+
+/** One entry of mochawesome's test context. */
+export interface ContextEntry {
+  title: string;
+  value: unknown;
+}
+
+/** The SQL a test ran through pgdock's clients: text only, never parameter values. */
+export class QueryLog {
+  private queries: string[] = [];
+
+  record(text: string): void {
+    this.queries.push(text.trim());
+    if (this.queries.length > MAX_QUERIES) this.queries.shift();
+  }
+
+  reset(): void {
+    this.queries = [];
+  }
+
+  get entries(): readonly string[] {
+    return this.queries;
+  }
+}
+
+/** What a failing test's report should show about its database. Secrets are never in it. */
+export async function failureContext(server: ServerInfo | undefined, pair: Record<string, string | undefined> | undefined, queries: readonly string[]): Promise<ContextEntry[]> {
+  const entries: ContextEntry[] = [];
+  if (queries.length) entries.push({ title: 'pgdock: SQL that ran (last first)', value: [...queries].reverse().join(';\n\n') });
+  if (pair) entries.push({ title: 'pgdock: schema pair', value: pair });
+  if (!server) return entries;
+  entries.push({ title: 'pgdock: server', value: { ...summarizeServer(server), url: redactedUrl(server) } });
+  if (!(await probeSql(server, 1_000)) && server.containerId) {
+    try {
+      const { DockerProvider } = await import('./providers/docker.js');
+      const docker = await DockerProvider.connect();
+      entries.push({ title: 'pgdock: container log tail (the server did not answer)', value: await docker.logTail(server.containerId, 30) });
+    } catch (err) {
+      entries.push({ title: 'pgdock: container log tail', value: `unavailable: ${(err as Error).message}` });
+    }
+  }
+  return entries;
+}
+
+type AddContext = (ctx: object, entry: ContextEntry) => void;
+let addContext: AddContext | null | undefined;
+
+/** mochawesome's addContext when mochawesome is installed; otherwise nothing is attached. */
+export async function loadAddContext(): Promise<AddContext | null> {
+  if (addContext === undefined) {
+    try {
+      const specifier = 'mochawesome/addContext.js'; // optional peer: resolved only when present
+      const mod = (await import(specifier)) as { default: AddContext };
+      addContext = mod.default;
+    } catch {
+      log('mochawesome is not installed: no report context');
+      addContext = null;
+    }
+  }
+  return addContext;
+}
