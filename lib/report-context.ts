@@ -16,6 +16,8 @@ export class QueryLog {
   private queries: string[] = [];
 
   record(text: string): void {
+    // postgres.js's own look-up of array types on a new connection is not the test's SQL.
+    if (/^select b\.oid, b\.typarray\s/.test(text.trim())) return;
     this.queries.push(text.trim());
     if (this.queries.length > MAX_QUERIES) this.queries.shift();
   }

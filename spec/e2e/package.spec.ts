@@ -9,6 +9,11 @@ const run = promisify(execFile);
 
 const TYPED_SPEC = `import type {} from 'pgdock/register';
 import { acquireServer, PgdockError, type PgContext, type ServerHandle } from 'pgdock';
+import * as chai from 'chai';
+import pgdockChai from 'pgdock/chai';
+
+chai.use(pgdockChai);
+const { expect } = chai;
 
 describe('typed', function () {
   it('has this.pg', async function () {
@@ -23,7 +28,12 @@ describe('typed', function () {
     this.pg.nope;
     // @ts-expect-error a role is source or destination
     this.pg.table('users', 'sideways');
-    void [source, n, port, table, pg, acquire, PgdockError];
+    const counted: PromiseLike<void> = expect(table).to.have.rowCount(2);
+    await expect(this.pg.sql\`select 1\`).to.have.ordered.rows([{ '?column?': 1 }]);
+    await expect(table).to.include.columns({ id: 'integer' });
+    // @ts-expect-error rowCount takes a number
+    expect(table).to.have.rowCount('2');
+    void [source, n, port, table, pg, acquire, PgdockError, counted];
   });
 });
 `;
@@ -37,7 +47,7 @@ describe('the packed package, as a user installs it', function () {
     mkdirSync(join(project.dir, 'ts'));
     writeFileSync(join(project.dir, 'ts', 'typed.spec.ts'), TYPED_SPEC);
     writeFileSync(join(project.dir, 'tsconfig.json'), JSON.stringify({
-      compilerOptions: { strict: true, module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', noEmit: true, types: ['mocha', 'node'] },
+      compilerOptions: { strict: true, module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', noEmit: true, types: ['mocha', 'node', 'chai'] },
       include: ['ts'],
     }));
     const tsc = join(project.dir, 'node_modules', 'typescript', 'bin', 'tsc');

@@ -48,7 +48,7 @@ describe('mochawesome reports of failing SQL assertions (docker)', function () {
     expect(failing.err.diff, 'chai showDiff data reached the report').to.contain('Grace Hopper');
     const context = JSON.parse(failing.context ?? '[]') as Array<{ title: string; value: unknown }>;
     const byTitle = new Map(context.map((c) => [c.title, c.value]));
-    expect(byTitle.get('pgdock: SQL that ran (last first)')).to.match(/select \* from src_copies_users_fails_on_purpose_\w+\."users"[\s\S]*insert into/);
+    expect(byTitle.get('pgdock: SQL that ran (last first)')).to.match(/^select \* from src_copies_users_fails_on_purpose_\w+\."users";\n\ninsert into [\s\S]*create table [^;]*$/);
     expect(byTitle.get('pgdock: schema pair')).to.have.property('source').that.match(/^src_copies_users/);
     expect(byTitle.get('pgdock: server')).to.have.property('url').that.contains(':***@');
 

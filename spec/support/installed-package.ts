@@ -24,7 +24,7 @@ export async function installedPackageDir(): Promise<string> {
       // The same versions this repository uses, so the install is served from npm's cache.
       const version = (name: string) =>
         JSON.parse(execFileSync('node', ['-p', `JSON.stringify(require("${name}/package.json").version)`], { cwd: REPO_ROOT, encoding: 'utf8' })) as string;
-      const tools = ['mocha', 'typescript', '@types/mocha', '@types/node', 'chai', 'mochawesome'].map((n) => `${n}@${version(n)}`);
+      const tools = ['mocha', 'typescript', '@types/mocha', '@types/node', 'chai', '@types/chai', 'mochawesome'].map((n) => `${n}@${version(n)}`);
       writeFileSync(join(base, 'package.json'), JSON.stringify({ name: 'pgdock-sample-base', private: true, type: 'module' }));
       execFileSync('npm', ['install', ...NPM_QUIET, join(base, tarball), ...tools], { cwd: base, stdio: 'pipe' });
     },
