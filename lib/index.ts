@@ -3,3 +3,5 @@ export { ErrorCodes, PgdockError, type ErrorCode, type SerializedError } from '.
 export { resolveOptions, DEFAULT_IMAGE, OPTION_ENV, type PgdockOptions, type ResolvedOptions, type ProviderName } from './options.js';
 export { connectionUrl, redactedUrl, type ServerInfo, type ServerSummary } from './server-info.js';
 export type { PgContext } from './pg-context.js';
+export { renderFixture, knownPlaceholders, type FixtureValues, type RenderedFixture } from './fixtures.js';
+export { prepareOnce, type PrepareInputs, type PrepareOnceOptions } from './prepare-once.js';

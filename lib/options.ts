@@ -79,6 +79,11 @@ export interface PgdockOptions {
    */
   isolation?: 'schema' | 'database';
   /**
+   * Where `renderFixture()` and `this.pg.fixture()` find YAML templates by name.
+   * @defaultValue `<project root>/fixtures` (env `PGDOCK_FIXTURES_DIR`)
+   */
+  fixturesDir?: string;
+  /**
    * The project the server belongs to: containers are labelled with a hash of it.
    * @defaultValue the nearest folder above the working directory with a `package.json` (env `PGDOCK_PROJECT_ROOT`)
    */
@@ -104,6 +109,7 @@ export interface ResolvedOptions {
   keepOnFailure: boolean;
   keepFor: number;
   isolation: 'schema' | 'database';
+  fixturesDir: string;
 }
 
 export const DEFAULT_IMAGE = 'postgres:18';
@@ -125,6 +131,7 @@ export const OPTION_ENV: Record<keyof PgdockOptions, string> = {
   keepOnFailure: 'PGDOCK_KEEP_ON_FAILURE',
   keepFor: 'PGDOCK_KEEP_FOR',
   isolation: 'PGDOCK_ISOLATION',
+  fixturesDir: 'PGDOCK_FIXTURES_DIR',
 };
 
 type Env = Record<string, string | undefined>;
@@ -290,6 +297,7 @@ export function resolveOptions(input: PgdockOptions = {}, env: Env = process.env
   const keepOnFailure = pick('keepOnFailure');
   const keepFor = pick('keepFor');
   const isolation = pick('isolation');
+  const fixturesDir = pick('fixturesDir');
 
   const providerName = provider ? parseProvider(provider.raw, provider.source) : 'auto';
   if (providerName === 'embedded' || providerName === 'external') {
@@ -319,5 +327,6 @@ export function resolveOptions(input: PgdockOptions = {}, env: Env = process.env
     keepOnFailure: keepOnFailure ? parseBoolean('keepOnFailure', keepOnFailure.raw, keepOnFailure.source) : false,
     keepFor: keepFor ? parseMillis('keepFor', keepFor.raw, keepFor.source) : 24 * 3600_000,
     isolation: isolation ? parseIsolation(isolation.raw, isolation.source) : 'schema',
+    fixturesDir: resolve(projectRoot, fixturesDir ? parseString('fixturesDir', fixturesDir.raw, fixturesDir.source) : 'fixtures'),
   };
 }

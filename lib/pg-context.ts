@@ -8,6 +8,7 @@ import { currentRun } from './run-identity.js';
 import { testDatabaseName } from './database-pool.js';
 import { createNonce, quoteIdentifier, schemaPairNames } from './schema-names.js';
 import { PairClient, type PairNames } from './schema-pairs.js';
+import { renderFixture, type FixtureValues, type RenderedFixture } from './fixtures.js';
 import { QueryLog } from './report-context.js';
 import { connectionUrl, hideSecretsWhenPrinted, redactedUrl, summarizeServer, type ServerInfo, type ServerSummary } from './server-info.js';
 
@@ -32,6 +33,21 @@ export interface PgContext {
   table(name: string, role?: SchemaRole): string;
   /** A postgres.js client whose `search_path` is one schema of the pair (closed after the test). */
   sqlFor(role: SchemaRole): Sql;
+  /**
+   * Renders a YAML template from the fixtures dir with this test's values: `${source.schema}`,
+   * `${destination.schema}`, `${postgres.host}`, `${postgres.port}`, `${postgres.url}`,
+   * `${postgres.user}`, `${postgres.database}`, plus `extra` (which may override them).
+   */
+  fixture(nameOrPath: string, extra?: FixtureValues): RenderedFixture;
+}
+
+function mergeValues(base: FixtureValues, extra: FixtureValues): FixtureValues {
+  const out: FixtureValues = { ...base };
+  for (const [k, v] of Object.entries(extra)) {
+    const prev = out[k];
+    out[k] = v && typeof v === 'object' && prev && typeof prev === 'object' ? mergeValues(prev, v) : v;
+  }
+  return out;
 }
 
 /** The part of a Mocha runnable pgdock needs. */
@@ -164,6 +180,17 @@ export function createPgScope(runnable: () => TimedRunnable | undefined): PgScop
         const qualified = `${schema(role)}.${quoteIdentifier(name)}`;
         names.set(qualified, 'table');
         return qualified;
+      },
+    },
+    fixture: {
+      value: (nameOrPath: string, extra: FixtureValues = {}) => {
+        const where = target();
+        const values: FixtureValues = {
+          source: { schema: schema('source') },
+          destination: { schema: schema('destination') },
+          postgres: { host: where.host, port: where.port, url: connectionUrl(where), user: where.user, database: where.database },
+        };
+        return renderFixture(nameOrPath, mergeValues(values, extra), processOptions().fixturesDir);
       },
     },
     sqlFor: {

@@ -61,8 +61,23 @@ export function readState(file: string): ServerState | null {
 
 /** Writes atomically (temp file + rename), readable by the owner only: it holds the password. */
 export function writeState(file: string, state: ServerState): void {
+  writeJson(file, state);
+}
+
+/** Reads a JSON file written by {@link writeJson}; missing, corrupt or not `valid`: `null`. */
+export function readJson<T>(file: string, valid: (value: unknown) => boolean): T | null {
+  try {
+    const value: unknown = JSON.parse(readFileSync(file, 'utf8'));
+    return valid(value) ? (value as T) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Writes JSON atomically (temp file + rename), owner-readable only. */
+export function writeJson(file: string, value: unknown): void {
   const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  writeFileSync(temp, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
+  writeFileSync(temp, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 });
   renameSync(temp, file);
 }
 

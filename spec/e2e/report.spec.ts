@@ -5,7 +5,7 @@ import { REPO_ROOT } from '../support/paths.js';
 import { useSampleProjects } from '../support/sample-project.js';
 
 /** A spec that fails on purpose: a wrong row, and an assertion never awaited. */
-const FAILING_SPEC = readFileSync(join(REPO_ROOT, 'fixtures', 'reports', 'copy-job.spec.js'), 'utf8');
+const failingSpec = (): string => readFileSync(join(REPO_ROOT, 'fixtures', 'reports', 'copy-job.spec.js'), 'utf8');
 
 interface ReportTest {
   title: string;
@@ -28,7 +28,7 @@ describe('mochawesome reports of failing SQL assertions (docker)', function () {
   const newProject = useSampleProjects();
 
   it('a failing spec in a child mocha: the JSON has the diff and pgdock context; no password anywhere', async function () {
-    const project = await newProject({ 'report.spec.js': FAILING_SPEC });
+    const project = await newProject({ 'report.spec.js': failingSpec() });
     const env = { PGDOCK_REUSE: 'true' };
     const result = await project.mocha(
       ['--parallel', '--jobs', '2', '--require', 'mochawesome/register', '--reporter', 'mochawesome',
