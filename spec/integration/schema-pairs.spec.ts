@@ -47,6 +47,16 @@ describe('this.pg.source / destination (pgdock/register, docker)', function () {
     expect(() => this.pg.sqlFor('sideways' as 'source')).to.throw(TypeError, /'source' or 'destination', got "sideways"/);
   });
 
+  it('fixture() renders a YAML template with this test\'s own values', async function () {
+    const { data, text } = this.pg.fixture('pipelines/full_refresh', { write_mode: 'replace' });
+    expect(data).to.have.nested.property('source.schema', this.pg.source);
+    expect(data).to.have.nested.property('destination.schema', this.pg.destination);
+    expect(data).to.have.nested.property('destination.url', this.pg.url);
+    expect(data).to.have.property('write_mode', 'replace');
+    expect(text).to.not.contain('${');
+    expect(() => this.pg.fixture('pipelines/full_refresh')).to.throw(/unknown placeholder \$\{write_mode\}.*Known placeholders: \$\{source\.schema\}/);
+  });
+
   it('a test that never reads source creates no pair', async function () {
     const before = await this.pg.sql<{ n: number }[]>`select count(*)::int as n from pg_namespace where nspname like 'src\\_a\\_test\\_that\\_never%'`;
     expect(before[0]?.n).to.equal(0);

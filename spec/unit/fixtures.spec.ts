@@ -33,7 +33,7 @@ describe('renderFixture', function () {
       'embedded: pre ${v} post',
       'quoted: "in quotes ${v}"',
       'single: \'x ${v}\'',
-      'list: [${v}, b]',
+      'list: ["${v}", b]',
       'block: |',
       '  line ${v}',
       '${v}: as a key',
@@ -49,7 +49,7 @@ describe('renderFixture', function () {
           expect(d.quoted).to.equal(`in quotes ${v}`);
           expect(d.single).to.equal(`x ${v}`);
           expect(d.list).to.deep.equal([v, 'b']);
-          expect(d.block).to.equal(`line ${v}`);
+          expect(d.block, "a | block keeps its final newline").to.equal(`line ${v}\n`);
           expect(d[v]).to.equal('as a key');
           expect(text).to.contain('# comment stays');
         }
