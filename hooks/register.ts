@@ -19,7 +19,17 @@ function installPg(ctx: Context): PgScope {
   // Tests in nested suites read `pg` through the prototype chain: the getter's receiver is the
   // test's own context, whose runnable is the one whose timeout start-up must not eat into.
   let receiver: Context = ctx;
-  const scope = createPgScope(() => receiver.runnable() as unknown as TimedRunnable | undefined);
+  const scope = createPgScope(() => {
+    const runnable = receiver.runnable() as unknown as TimedRunnable | undefined;
+    // In a beforeEach/afterEach hook the pair is named after the test it runs for.
+    const testTitle = receiver.currentTest?.title;
+    if (!runnable || !testTitle) return runnable;
+    return {
+      title: runnable.title,
+      testTitle,
+      timeout: ((ms?: number) => (ms === undefined ? runnable.timeout() : runnable.timeout(ms))) as TimedRunnable['timeout'],
+    };
+  });
   Object.defineProperty(ctx, 'pg', {
     configurable: true,
     enumerable: false,

@@ -53,6 +53,8 @@ function mergeValues(base: FixtureValues, extra: FixtureValues): FixtureValues {
 /** The part of a Mocha runnable pgdock needs. */
 export interface TimedRunnable {
   title?: string;
+  /** Set on hooks: the test the hook runs for (its title names the pair). */
+  testTitle?: string;
   timeout(): number;
   timeout(ms: number): unknown;
 }
@@ -138,7 +140,7 @@ export function createPgScope(runnable: () => TimedRunnable | undefined): PgScop
   const claimed = (): PairNames => {
     if (!pair) {
       const r = runnable();
-      const title = r?.title ?? 'test';
+      const title = r?.testTitle ?? r?.title ?? 'test';
       const nonce = createNonce();
       const names: PairNames = schemaPairNames(title, nonce);
       if (perDatabase()) names.database = testDatabaseName(title, nonce);
