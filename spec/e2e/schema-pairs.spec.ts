@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import postgres from 'postgres';
 import { listMarkedSchemas } from '../../lib/schema-pool.js';
+import { ContainerWatch, projectContainers } from '../support/docker-watch.js';
 import { SampleProject, useSampleProjects } from '../support/sample-project.js';
 
 /** A spec file of `count` tests, each using its own pair and checking it sees nothing else. */
@@ -62,6 +63,23 @@ describe('schema pairs under real concurrency (docker)', function () {
     expect(pairs).to.have.length(800);
     expect(new Set(pairs.flatMap((p) => p.split(' '))).size, 'all 1600 schema names distinct').to.equal(1600);
     expect(await pgdockSchemas(project, env)).to.deep.equal([]);
+  });
+
+  it('three mocha --parallel runs at once, 3 rounds: one container, every pair distinct, nothing left', async function () {
+    const project = await newProject(isolationFiles(4, 25));
+    for (let round = 1; round <= 3; round++) {
+      project.resetResults();
+      const watch = new ContainerWatch(project.projectKey);
+      const runs = [1, 2, 3].map(() => project.mocha(['--parallel', '--jobs', '2']));
+      const results = await Promise.all(runs.map((r) => r.done));
+      await watch.stop();
+      for (const r of results) expect(r.code, `round ${round}: ${r.stdout.slice(-2000)}${r.stderr}`).to.equal(0);
+      expect(watch.maxAtOnce, `round ${round}: containers at once`).to.equal(1);
+      const pairs = recordedPairs(project);
+      expect(pairs, `round ${round}: 3 runs x 100 tests`).to.have.length(300);
+      expect(new Set(pairs).size, `round ${round}: every pair distinct`).to.equal(300);
+      expect(await projectContainers(project.projectKey), `round ${round}: the last run removed it`).to.have.length(0);
+    }
   });
 
   it('every pair gets the setup files; a changed migration never serves stale schemas', async function () {
