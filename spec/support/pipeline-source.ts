@@ -1,4 +1,5 @@
 import type { Sql } from 'postgres';
+import { referenceSync, type ReferenceSync } from './reference-sync.js';
 
 /** Source tables as the pipelines expect them: users, orders, events, accounts. */
 export async function seedSource(sql: Sql, schema: string, rows = 50): Promise<void> {
@@ -16,3 +17,18 @@ export async function seedSource(sql: Sql, schema: string, rows = 50): Promise<v
 
 /** The full matrix runs with PGDOCK_SPEC_PROFILE=full (npm run test:full). */
 export const FULL_PROFILE = process.env.PGDOCK_SPEC_PROFILE === 'full';
+
+/**
+ * For a pipeline describe block: loads the reference sync once and seeds every test's source schema.
+ * Returns the sync (valid inside tests and hooks).
+ */
+export function usePipelineSuite(): () => ReferenceSync {
+  let sync: ReferenceSync | undefined;
+  before(async function () {
+    sync = await referenceSync();
+  });
+  beforeEach(async function () {
+    await seedSource(this.pg.sql, this.pg.source);
+  });
+  return () => sync!;
+}

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { PgdockError } from '../../lib/errors.js';
 
 /** Awaits an assertion that must fail, and checks its message (a test that fails for the wrong reason fails). */
 export async function shouldFail(assertion: PromiseLike<unknown> | (() => unknown), message: RegExp | string): Promise<Error> {
@@ -15,4 +16,15 @@ export async function shouldFail(assertion: PromiseLike<unknown> | (() => unknow
   if (typeof message === 'string') expect(text).to.contain(message);
   else expect(text).to.match(message);
   return error as Error;
+}
+
+/** Runs a function that must throw a PgdockError, and returns it. */
+export function pgdockErrorFrom(fn: () => unknown): PgdockError {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).to.be.instanceOf(PgdockError);
+    return err as PgdockError;
+  }
+  throw new Error('expected a PgdockError');
 }

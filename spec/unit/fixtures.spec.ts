@@ -5,18 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { ErrorCodes, PgdockError } from '../../lib/errors.js';
+import { pgdockErrorFrom } from '../support/should-fail.js';
 import { renderFixture, type FixtureValues } from '../../lib/fixtures.js';
 import { REPO_ROOT } from '../support/paths.js';
 
-function failure(fn: () => unknown): PgdockError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).to.be.instanceOf(PgdockError);
-    return err as PgdockError;
-  }
-  throw new Error('expected an error');
-}
 
 describe('renderFixture', function () {
   let dir: string;
@@ -89,22 +81,22 @@ describe('renderFixture', function () {
   it('errors name the file, the line and the known placeholders; never a value', function () {
     template('unknown', 'a: 1\nb: ${source.schma}\n');
     const values: FixtureValues = { source: { schema: 's' }, postgres: { url: 'postgres://u:secret@h:1/d' } };
-    const unknown = failure(() => renderFixture('unknown', values, dir));
+    const unknown = pgdockErrorFrom(() => renderFixture('unknown', values, dir));
     expect(unknown.code).to.equal(ErrorCodes.FIXTURE_PLACEHOLDER);
     expect(unknown.message).to.contain(`${join(dir, 'unknown.yaml')}:2: unknown placeholder \${source.schma}. Known placeholders: \${source.schema}, \${postgres.url}.`);
     expect(unknown.message).to.not.contain('secret');
 
     template('broken', 'a: 1\nb: [unclosed\nc: 3\n');
-    const broken = failure(() => renderFixture('broken', values, dir));
+    const broken = pgdockErrorFrom(() => renderFixture('broken', values, dir));
     expect(broken.code).to.equal(ErrorCodes.FIXTURE_INVALID);
     expect(broken.message).to.match(/broken\.yaml:\d+: the template is not valid YAML/).and.to.contain('Known placeholders: ${source.schema}');
 
-    const missing = failure(() => renderFixture('nope', values, dir));
+    const missing = pgdockErrorFrom(() => renderFixture('nope', values, dir));
     expect(missing.code).to.equal(ErrorCodes.FIXTURE_MISSING);
     expect(missing.message).to.contain(join(dir, 'nope.yaml'));
 
     template('group', 'x: ${source}\n');
-    expect(failure(() => renderFixture('group', values, dir)).message).to.contain('${source} is a group of values, not one value');
+    expect(pgdockErrorFrom(() => renderFixture('group', values, dir)).message).to.contain('${source} is a group of values, not one value');
   });
 
   it('renders the example pipeline templates', function () {

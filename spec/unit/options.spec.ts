@@ -2,18 +2,10 @@ import { expect } from 'chai';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ErrorCodes, PgdockError } from '../../lib/errors.js';
+import { ErrorCodes } from '../../lib/errors.js';
+import { pgdockErrorFrom } from '../support/should-fail.js';
 import { DEFAULT_IMAGE, resolveOptions, splitArgs } from '../../lib/options.js';
 
-function invalidOption(fn: () => unknown): PgdockError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).to.be.instanceOf(PgdockError);
-    return err as PgdockError;
-  }
-  throw new Error('expected an error');
-}
 
 describe('resolveOptions', function () {
   let root: string;
@@ -61,7 +53,7 @@ describe('resolveOptions', function () {
       [() => resolveOptions({ projectRoot: root, imag: 'x' } as never, {}), /`imag` option to be one of image, provider/],
     ];
     for (const [fn, message] of cases) {
-      const err = invalidOption(fn);
+      const err = pgdockErrorFrom(fn);
       expect(err.code).to.equal(ErrorCodes.INVALID_OPTION);
       expect(err.message).to.match(message);
       expect(err.message).to.match(/\nHint: /);
@@ -69,7 +61,7 @@ describe('resolveOptions', function () {
   });
 
   it('a provider of a later version says so plainly', function () {
-    const err = invalidOption(() => resolveOptions({ projectRoot: root }, { PGDOCK_PROVIDER: 'embedded' }));
+    const err = pgdockErrorFrom(() => resolveOptions({ projectRoot: root }, { PGDOCK_PROVIDER: 'embedded' }));
     expect(err.code).to.equal(ErrorCodes.PROVIDER_UNSUPPORTED);
   });
 
