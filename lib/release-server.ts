@@ -47,18 +47,22 @@ export async function releaseLease(dir: string, runId: string, options: Pick<Res
     },
     { timeoutMs: options.lockTimeout, holderFile: join(dir, 'lock-holder') },
   );
-  // Nothing left to coordinate: remove the empty folders. rmdir fails (and we keep them) if
-  // another process has just put a lease or a lock there.
-  if (result.removed.length > 0) {
-    for (const folder of [leasesDir, dir, dirname(dir)]) {
-      try {
-        rmdirSync(folder);
-      } catch {
-        break;
-      }
+  if (result.removed.length > 0) removeEmptyStateFolders(dir);
+  return result;
+}
+
+/**
+ * Nothing left to coordinate: removes a server's empty state folders (and the state dir when it is
+ * empty). rmdir fails, and the folder stays, if another process has just put a lease or lock there.
+ */
+export function removeEmptyStateFolders(dir: string): void {
+  for (const folder of [join(dir, 'leases'), dir, dirname(dir)]) {
+    try {
+      rmdirSync(folder);
+    } catch {
+      return;
     }
   }
-  return result;
 }
 
 /** Drops every schema pair a run's workers left (they are done), except pairs kept on failure. */

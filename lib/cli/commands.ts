@@ -5,6 +5,7 @@ import type { ResolvedOptions } from '../options.js';
 import { DockerProvider, LABELS, type FoundContainer } from '../providers/docker.js';
 import { connectionUrl, redactedUrl } from '../server-info.js';
 import { projectKey, serverKey } from '../server-key.js';
+import { removeEmptyStateFolders } from '../release-server.js';
 import { clearState } from '../state-file.js';
 
 /** One container as `pgdock status` reports it. */
@@ -76,7 +77,11 @@ async function removeContainers(docker: DockerProvider, containers: FoundContain
   for (const c of containers) {
     await docker.remove(c.id);
     const dir = c.labels[LABELS.stateDir];
-    if (dir) clearState(join(dir, 'server.json'));
+    if (dir) {
+      clearState(join(dir, 'server.json'));
+      sweepLeases(join(dir, 'leases'));
+      removeEmptyStateFolders(dir);
+    }
     removed.push(`${c.id.slice(0, 12)} (${c.image})`);
   }
   return removed;

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { existsSync } from 'node:fs';
 import postgres from 'postgres';
 import { ContainerWatch, projectContainers, } from '../support/docker-watch.js';
 import { SampleProject, useSampleProjects, UNIT_SPEC } from '../support/sample-project.js';
@@ -48,6 +49,7 @@ describe('server lifecycle: reuse, config changes, grep, Ctrl-C, CLI (docker)', 
     const down = await project.cli(['down'], reuse).done;
     expect(down.stdout.match(/^removed /gm)).to.have.length(2);
     expect(await projectContainers(project.projectKey)).to.have.length(0);
+    expect(existsSync(project.stateDir), 'down leaves no state folders').to.equal(false);
   });
 
   it('the cold start is not counted against the first test\'s timeout (--timeout 300, start ~1 s)', async function () {
