@@ -301,7 +301,4 @@ export class SchemaPool {
     if (left.length) await this.workSql.unsafe(dropSql(left));
   }
 
-  get available(): number {
-    return this.ready.length;
-  }
 }
