@@ -9,7 +9,7 @@ import postgres from 'postgres';
 import { resolveOptions } from '../lib/options.js';
 import { SPEED_ARGS } from '../lib/providers/docker.js';
 import { projectKey } from '../lib/server-key.js';
-import { ContainerWatch, removeProjectContainers } from '../spec/support/docker-watch.js';
+import { ServerWatch, removeProjectServers } from '../spec/support/server-watch.js';
 import { SampleProject } from '../spec/support/sample-project.js';
 import { median, percentile, round } from './stats.js';
 
@@ -107,18 +107,18 @@ async function main(): Promise<void> {
     await attachChild({ ...baseEnv, PGDOCK_REUSE: 'true' });
     const warm: ChildTiming[] = [];
     for (let i = 0; i < WARM; i++) warm.push(await attachChild({ ...baseEnv, PGDOCK_REUSE: 'true' }));
-    await removeProjectContainers(attachKey);
+    await removeProjectServers(attachKey);
 
     suite = await SampleProject.create();
     const rounds: Array<{ ms: number; containers: number; ok: boolean }> = [];
     for (let i = 0; i < SUITE_ROUNDS; i++) {
       suite.resetResults();
-      const watch = new ContainerWatch(suite.projectKey);
+      const watch = new ServerWatch(suite.projectKey);
       const result = await suite.mocha(['--parallel', '--jobs', '6']).done;
       await watch.stop();
-      const seen = new Set(suite.results().map((s) => s.containerId));
+      const seen = new Set(suite.results().map((s) => s.serverId));
       rounds.push({ ms: result.ms, containers: watch.ids.size, ok: result.code === 0 && watch.maxAtOnce === 1 && watch.ids.size === 1 && seen.size === 1 });
-      await removeProjectContainers(suite.projectKey);
+      await removeProjectServers(suite.projectKey);
     }
 
     const rawMedian = median(raw);
@@ -170,8 +170,8 @@ async function main(): Promise<void> {
     process.stdout.write(`wrote bench/results/startup.json\n`);
     if (median(coldWall) / rawMedian > 1.15 || median(warmScript) > 100 || exactlyOne !== rounds.length) process.exitCode = 1;
   } finally {
-    await removeProjectContainers(attachKey);
-    if (suite) await removeProjectContainers(suite.projectKey);
+    await removeProjectServers(attachKey);
+    if (suite) await removeProjectServers(suite.projectKey);
     rmSync(scratch, { recursive: true, force: true });
   }
 }

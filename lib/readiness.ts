@@ -4,6 +4,11 @@ import type { ServerInfo } from './server-info.js';
 
 /** One real SQL round trip; resolves false instead of throwing when the server does not answer. */
 export async function probeSql(info: ServerInfo, timeoutMs = 2_000): Promise<boolean> {
+  return (await sqlError(info, timeoutMs)) === undefined;
+}
+
+/** One real SQL round trip: `undefined` when it worked, else why not (the driver's message or code). */
+export async function sqlError(info: ServerInfo, timeoutMs = 2_000): Promise<string | undefined> {
   const sql = postgres({
     host: info.host,
     port: info.port,
@@ -16,9 +21,10 @@ export async function probeSql(info: ServerInfo, timeoutMs = 2_000): Promise<boo
   });
   try {
     await sql`select 1`;
-    return true;
-  } catch {
-    return false;
+    return undefined;
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    return e.message || e.code || String(err);
   } finally {
     await sql.end({ timeout: 0 }).catch(() => {});
   }

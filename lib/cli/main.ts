@@ -6,9 +6,9 @@ import { downProject, formatStatus, pruneContainers, serverUrl, statusReport } f
 const USAGE = `Usage: pgdock <command>
 
 Commands:
-  status [--json]  this project's server: container, host:port, age, leases, reuse
-  down             remove this project's containers
-  prune            remove every pgdock container no live run is using
+  status [--json]  this project's servers: provider, container or pid, host:port, age, leases, reuse
+  down             remove this project's servers (containers and embedded)
+  prune            remove every pgdock server no live run is using
   url              print the connection URL of the running server (for psql)
 `;
 
@@ -39,7 +39,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'down':
     case 'prune': {
-      const removed = command === 'down' ? await downProject(options) : await pruneContainers();
+      const removed = command === 'down' ? await downProject(options) : await pruneContainers(options);
       process.stdout.write(removed.length ? removed.map((r) => `removed ${r}\n`).join('') : 'nothing to remove\n');
       return 0;
     }

@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolveOptions } from '../../lib/options.js';
 import { serverPaths } from '../../lib/server-key.js';
-import { ContainerWatch, projectContainers, } from '../support/docker-watch.js';
+import { ServerWatch, projectServers } from '../support/server-watch.js';
+import { onlyOn, specProvider } from '../support/spec-provider.js';
 import { SampleProject, useSampleProjects } from '../support/sample-project.js';
 
 interface JsonReport {
@@ -10,30 +11,40 @@ interface JsonReport {
   failures: Array<{ fullTitle: string; err: { message?: string } }>;
 }
 
-describe('failures are shared, locks are recovered (docker)', function () {
+/** A way to make the leader fail on each provider, and what every worker must then say. */
+const LEADER_FAILURES = {
+  docker: { env: { PGDOCK_IMAGE: 'pgdock-test/does-not-exist:never' }, message: /The image pgdock-test\/does-not-exist:never is not on this machine and pulling it failed/ },
+  embedded: { env: { PGDOCK_POSTGRES_ARGS: '-c no_such_setting=1' }, message: /exited before it accepted SQL[\s\S]*no_such_setting/ },
+  external: { env: { PGDOCK_URL: 'postgres://nobody:secret-pw@127.0.0.1:9/none', PGDOCK_STARTUP_TIMEOUT: '2000' }, message: /ERR_PGDOCK_SERVER_UNREACHABLE|did not accept SQL/ },
+};
+
+describe('failures are shared, locks are recovered', function () {
   this.timeout(120_000);
   const newProject = useSampleProjects();
 
-  it('a leader failure (missing image) fails every worker with the same message, in under 10 s', async function () {
+  it('a leader failure (missing image, bad server argument, unreachable URL) fails every worker with the same message, in under 10 s', async function () {
     const project = await newProject();
-    const result = await project.mocha(['--parallel', '--jobs', '6', '--reporter', 'json'], { PGDOCK_IMAGE: 'pgdock-test/does-not-exist:never' }).done;
+    const failure = LEADER_FAILURES[specProvider()];
+    const result = await project.mocha(['--parallel', '--jobs', '6', '--reporter', 'json'], failure.env).done;
     const report = JSON.parse(result.stdout) as JsonReport;
-    expect(report.stats.failures).to.equal(12);
+    expect(report.stats.failures, result.stderr).to.equal(12);
     const messages = new Set(report.failures.map((f) => f.err.message));
     expect(messages.size, [...messages].join('\n---\n')).to.equal(1);
-    expect([...messages][0]).to.match(/The image pgdock-test\/does-not-exist:never is not on this machine and pulling it failed/);
+    expect([...messages][0]).to.match(failure.message);
     expect([...messages][0]).to.contain('Hint:');
     expect(result.ms, 'whole run').to.be.lessThan(10_000);
-    expect(result.stderr.match(/pgdock: pulling/g) ?? [], 'only the leader tried to pull').to.have.length(1);
+    expect(result.stdout + result.stderr, 'no password in the output').to.not.contain('secret-pw');
+    if (specProvider() === 'docker') expect(result.stderr.match(/pgdock: pulling/g) ?? [], 'only the leader tried to pull').to.have.length(1);
   });
 
-  it('a worker SIGKILLed while holding the lock: the others proceed within 15 s, on exactly one container', async function () {
+  it('a worker SIGKILLed while holding the lock: the others proceed within 15 s, on exactly one server', async function () {
+    onlyOn(this, ['docker', 'embedded'], 'nothing is started under the lock on an external server');
     const project = await newProject();
     const env = project.env();
-    const paths = serverPaths(resolveOptions({}, env, project.dir));
-    const watch = new ContainerWatch(project.projectKey);
+    const paths = serverPaths({ ...resolveOptions({}, env, project.dir), provider: specProvider() });
+    const watch = new ServerWatch(project.projectKey);
     const run = project.mocha(['--parallel', '--jobs', '6']);
-    // Wait for a worker to take the lock, give it time to create the container, then kill it.
+    // Wait for a worker to take the lock, give it time to start the server, then kill it.
     let holder = 0;
     while (!holder) {
       if (existsSync(paths.holderFile)) holder = Number(readFileSync(paths.holderFile, 'utf8').trim()) || 0;
@@ -51,20 +62,21 @@ describe('failures are shared, locks are recovered (docker)', function () {
     expect(seen.every((s) => s.pid !== holder)).to.equal(true);
     expect(Math.min(...seen.map((s) => s.at)) - killedAt, 'first test after the kill, ms').to.be.lessThan(15_000);
     expect(watch.maxAtOnce).to.equal(1);
-    expect(new Set(seen.map((s) => s.containerId)).size).to.equal(1);
-    expect(await projectContainers(project.projectKey)).to.have.length(0);
+    expect(new Set(seen.map((s) => s.serverId)).size).to.equal(1);
+    expect(await projectServers(project.projectKey)).to.have.length(0);
   });
 
-  it('a mocha run killed outright leaves a container that the next run (reuse off) sweeps', async function () {
+  it('a mocha run killed outright leaves a server that the next run (reuse off) sweeps', async function () {
+    onlyOn(this, ['docker', 'embedded'], 'pgdock starts no server on an external one');
     const project = await newProject(SampleProject.recordingFiles(2));
     const crashed = project.mocha(['--parallel', '--jobs', '2'], { SAMPLE_DELAY_MS: '60000', PGDOCK_POSTGRES_ARGS: '-c work_mem=8MB' });
     while (project.results().length === 0) await new Promise((r) => setTimeout(r, 50));
     crashed.child.kill('SIGKILL');
     await crashed.done;
     await new Promise((r) => setTimeout(r, 300)); // its orphaned workers notice the dead parent and exit
-    expect(await projectContainers(project.projectKey), 'left behind by the crash').to.have.length(1);
+    expect(await projectServers(project.projectKey), 'left behind by the crash').to.have.length(1);
     const next = await project.mocha(['--parallel', '--jobs', '2']).done;
     expect(next.code, next.stdout + next.stderr).to.equal(0);
-    expect(await projectContainers(project.projectKey), 'swept and cleaned up').to.have.length(0);
+    expect(await projectServers(project.projectKey), 'swept and cleaned up').to.have.length(0);
   });
 });

@@ -23,7 +23,7 @@ function allTests(suites: ReportSuite[]): ReportTest[] {
   return suites.flatMap((s) => [...s.tests, ...allTests(s.suites)]);
 }
 
-describe('mochawesome reports of failing SQL assertions (docker)', function () {
+describe('mochawesome reports of failing SQL assertions', function () {
   this.timeout(120_000);
   const newProject = useSampleProjects();
 

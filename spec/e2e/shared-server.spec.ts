@@ -1,49 +1,53 @@
 import { expect } from 'chai';
 import { existsSync } from 'node:fs';
-import { ContainerWatch, projectContainers, } from '../support/docker-watch.js';
+import { ServerWatch, projectServers } from '../support/server-watch.js';
+import { onlyOn } from '../support/spec-provider.js';
 import { SampleProject, useSampleProjects, recordingSpec } from '../support/sample-project.js';
 
-describe('one server for every mocha worker (docker)', function () {
+describe('one server for every mocha worker', function () {
   this.timeout(180_000);
   const newProject = useSampleProjects();
+  beforeEach(function () {
+    onlyOn(this, ['docker', 'embedded'], 'pgdock starts no server on an external one');
+  });
 
-  it('12 files with --parallel --jobs 6, cold, 5 rounds: exactly one container, one server, none left', async function () {
+  it('12 files with --parallel --jobs 6, cold, 5 rounds: exactly one server (container or postmaster), none left', async function () {
     const project = await newProject();
     for (let round = 1; round <= 5; round++) {
       project.resetResults();
-      expect(await projectContainers(project.projectKey), `round ${round} starts cold`).to.have.length(0);
-      const watch = new ContainerWatch(project.projectKey);
+      expect(await projectServers(project.projectKey), `round ${round} starts cold`).to.have.length(0);
+      const watch = new ServerWatch(project.projectKey);
       const result = await project.mocha(['--parallel', '--jobs', '6']).done;
       await watch.stop();
       expect(result.code, `round ${round}: ${result.stdout}${result.stderr}`).to.equal(0);
-      expect(watch.maxAtOnce, `round ${round}: containers at once`).to.equal(1);
-      expect(watch.ids.size, `round ${round}: containers created`).to.equal(1);
+      expect(watch.maxAtOnce, `round ${round}: servers at once`).to.equal(1);
+      expect(watch.ids.size, `round ${round}: servers created`).to.equal(1);
       const seen = project.results();
       expect(seen, `round ${round}: every file reported`).to.have.length(12);
       expect(new Set(seen.map((s) => s.systemIdentifier)).size, 'one system_identifier').to.equal(1);
-      expect(new Set(seen.map((s) => s.containerId))).to.deep.equal(new Set(watch.ids));
+      expect(new Set(seen.map((s) => s.serverId))).to.deep.equal(new Set(watch.ids));
       expect(new Set(seen.map((s) => s.pid)).size, 'really ran in several workers').to.be.greaterThan(1);
-      expect(await projectContainers(project.projectKey), `round ${round}: nothing left (reuse off)`).to.have.length(0);
+      expect(await projectServers(project.projectKey), `round ${round}: nothing left (reuse off)`).to.have.length(0);
       expect(existsSync(project.stateDir), `round ${round}: no state files left`).to.equal(false);
     }
   });
 
-  it('two runs started at the same moment share one container, which outlives the first to finish', async function () {
+  it('two runs started at the same moment share one server, which outlives the first to finish', async function () {
     const project = await newProject({ ...SampleProject.recordingFiles(4), 'slow.spec.js': recordingSpec('slow') });
-    const watch = new ContainerWatch(project.projectKey);
+    const watch = new ServerWatch(project.projectKey);
     const fast = project.mocha(['--parallel', '--jobs', '3', '--ignore', 'spec/slow.spec.js']);
     const slow = project.mocha(['--parallel', '--jobs', '3'], { SAMPLE_DELAY_MS: '4000' });
     const first = await fast.done;
-    const aliveAfterFirst = (await projectContainers(project.projectKey)).map((c) => c.State);
+    const aliveAfterFirst = (await projectServers(project.projectKey)).map((c) => c.state);
     const second = await slow.done;
     await watch.stop();
     expect(first.code, first.stdout + first.stderr).to.equal(0);
     expect(second.code, second.stdout + second.stderr).to.equal(0);
     expect(second.ms, 'the slow run really ended later').to.be.greaterThan(first.ms);
-    expect(aliveAfterFirst, 'container still running when the first run ended').to.deep.equal(['running']);
+    expect(aliveAfterFirst, 'server still running when the first run ended').to.deep.equal(['running']);
     expect(watch.maxAtOnce).to.equal(1);
     expect(watch.ids.size).to.equal(1);
-    expect(new Set(project.results().map((s) => s.containerId)).size).to.equal(1);
-    expect(await projectContainers(project.projectKey), 'the last run removed it').to.have.length(0);
+    expect(new Set(project.results().map((s) => s.serverId)).size).to.equal(1);
+    expect(await projectServers(project.projectKey), 'the last run removed it').to.have.length(0);
   });
 });

@@ -6,7 +6,8 @@ import { ErrorCodes, PgdockError } from '../../lib/errors.js';
 import { releaseLease } from '../../lib/release-server.js';
 import { projectKey, serverPaths } from '../../lib/server-key.js';
 import { connectionUrl, type ServerInfo } from '../../lib/server-info.js';
-import { docker, projectContainers } from '../support/docker-watch.js';
+import { docker, projectContainers } from '../support/server-watch.js';
+import { onlyOn } from '../support/spec-provider.js';
 import { isolatedOptions } from '../support/isolated-server.js';
 import { TEST_IMAGE } from '../support/paths.js';
 
@@ -29,14 +30,17 @@ async function rejection(promise: Promise<unknown>): Promise<PgdockError> {
   throw new Error('expected a rejection');
 }
 
-describe('acquireServerFor against the real engine (docker)', function () {
+describe('acquireServerFor on the docker provider (real engine)', function () {
   this.timeout(90_000);
+  before(function () {
+    onlyOn(this, ['docker'], 'these check containers, labels and the Docker engine');
+  });
   const cleanups: Array<() => Promise<void>> = [];
   afterEach(async function () {
     while (cleanups.length) await cleanups.pop()!();
   });
   function isolated(input = {}) {
-    const iso = isolatedOptions(input);
+    const iso = isolatedOptions({ provider: 'docker', ...input });
     cleanups.push(iso.cleanup);
     return iso;
   }
@@ -56,7 +60,7 @@ describe('acquireServerFor against the real engine (docker)', function () {
   it('rebuilds a corrupt state file from Docker labels instead of crashing', async function () {
     const { options, run } = isolated({ reuse: true });
     const first = await acquireServerFor(options, run);
-    writeFileSync(serverPaths(options).stateFile, '{ this is not json');
+    writeFileSync(serverPaths({ ...options, provider: 'docker' }).stateFile, '{ this is not json');
     const second = await acquireServerFor(options, run);
     expect(second.containerId).to.equal(first.containerId);
     expect(second.password).to.equal(first.password);
@@ -77,7 +81,7 @@ describe('acquireServerFor against the real engine (docker)', function () {
     const other = { ...run, runId: `${run.runId}-other` };
     const info = await acquireServerFor(options, run);
     await acquireServerFor(options, other);
-    const dir = serverPaths(options).dir;
+    const dir = serverPaths({ ...options, provider: 'docker' }).dir;
     expect((await releaseLease(dir, run.runId, options)).removed).to.deep.equal([]);
     expect((await docker.getContainer(info.containerId!).inspect()).State.Running).to.equal(true);
     expect((await releaseLease(dir, other.runId, options)).removed).to.deep.equal([info.containerId]);

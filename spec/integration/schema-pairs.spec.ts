@@ -7,7 +7,7 @@ async function schemaExists(sql: import('postgres').Sql, name: string): Promise<
 }
 
 // pgdock's own suite runs with pgdock/register: these tests use the pair as a user would.
-describe('this.pg.source / destination (pgdock/register, docker)', function () {
+describe('this.pg.source / destination (pgdock/register)', function () {
   let previous: { source: string; destination: string } | undefined;
 
   it('gives each test its own pair of schemas, named after the test', async function () {

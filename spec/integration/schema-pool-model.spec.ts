@@ -152,7 +152,7 @@ class KillWorker implements Cmd {
   toString = () => `kill worker(${this.pick})`;
 }
 
-describe('schema pool, model-based against the real server (fast-check, docker)', function () {
+describe('schema pool, model-based against the real server (fast-check)', function () {
   this.timeout(300_000);
 
   it('allocate / use / release / kill worker / keep on failure never leak a schema and never drop a live one', async function () {

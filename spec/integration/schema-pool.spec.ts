@@ -6,7 +6,7 @@ import { processStartTime } from '../../lib/leases.js';
 import { schemaPairNames } from '../../lib/schema-names.js';
 import { SchemaPool, listMarkedSchemas, sweepSchemas } from '../../lib/schema-pool.js';
 
-describe('SchemaPool on the real server (docker)', function () {
+describe('SchemaPool on the real server', function () {
   let claimSql: Sql;
   let workSql: Sql;
   let pool: SchemaPool;

@@ -5,7 +5,7 @@ import { shouldFail } from '../support/should-fail.js';
 chai.use(pgdockChai);
 const { expect } = chai;
 
-describe('pgdock/chai: assertions that speak SQL (docker)', function () {
+describe('pgdock/chai: assertions that speak SQL', function () {
   beforeEach(async function () {
     const users = this.pg.table('users');
     await this.pg.sql.unsafe(`create table ${users} (id bigint primary key, name text, balance numeric(10,2), born date,

@@ -1,10 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PgdockError } from '../../lib/errors.js';
+import { resolveOptions } from '../../lib/options.js';
+import { dockerEngineProblem } from '../../lib/providers/choose-provider.js';
+import { embeddedRoot } from '../../lib/providers/embedded-binaries.js';
 import { DockerProvider } from '../../lib/providers/docker.js';
 import { REPO_ROOT, TEST_IMAGE } from './paths.js';
+import { parseProvider } from './spec-provider.js';
 
 const LOCAL_IMAGE = 'pgdock-local/postgres:15';
 
@@ -33,14 +37,55 @@ async function checkDocker(): Promise<void> {
   }
 }
 
+/**
+ * The provider this run tests, by pgdock's own rule (PGDOCK_PROVIDER, else external with PGDOCK_URL,
+ * else Docker when an engine answers, else embedded). CI names the one it expects, so a machine
+ * whose Docker engine silently failed cannot pass by testing something else.
+ */
+async function decideProvider(): Promise<string> {
+  const options = resolveOptions();
+  const provider = options.provider !== 'auto' ? options.provider : options.url ? 'external' : (await dockerEngineProblem()) ? 'embedded' : 'docker';
+  const expected = parseProvider(process.env.PGDOCK_SPEC_EXPECT_PROVIDER);
+  if (expected && expected !== provider) {
+    stop(`pgdock tests: CI expected the ${expected} provider (PGDOCK_SPEC_EXPECT_PROVIDER) but this run would use ${provider}.`);
+  }
+  process.stderr.write(`pgdock specs run on the ${provider} provider\n`);
+  return provider;
+}
+
 // Runs in the main mocha process only: one scratch folder per suite run, gone at the end.
 export async function mochaGlobalSetup(): Promise<void> {
-  await checkDocker();
-  process.env.PGDOCK_SPEC_SCRATCH = mkdtempSync(join(tmpdir(), 'pgdock-spec-'));
+  const provider = await decideProvider();
+  process.env.PGDOCK_SPEC_PROVIDER = provider;
+  if (provider === 'docker') await checkDocker();
+  const scratch = mkdtempSync(join(tmpdir(), 'pgdock-spec-'));
+  // Readable by all, as a project folder usually is: the embedded server (run as nobody under root)
+  // uses the binaries where the sample projects installed them.
+  chmodSync(scratch, 0o755);
+  process.env.PGDOCK_SPEC_SCRATCH = scratch;
   process.env.PGDOCK_IMAGE ??= TEST_IMAGE;
+  embeddedCopiesBefore = binaryCopies();
+}
+
+let embeddedCopiesBefore: string[] = [];
+
+/** Copies of the embedded binaries pgdock made for a server user who could not read them in place. */
+function binaryCopies(): string[] {
+  try {
+    return readdirSync(embeddedRoot()).filter((n) => n.startsWith('bin-'));
+  } catch {
+    return [];
+  }
 }
 
 export function mochaGlobalTeardown(): void {
   const dir = process.env.PGDOCK_SPEC_SCRATCH;
   if (dir) rmSync(dir, { recursive: true, force: true });
+  // A copy this run made (a spec provoking it) goes too; the folder goes when nothing else is in it.
+  for (const copy of binaryCopies().filter((n) => !embeddedCopiesBefore.includes(n))) rmSync(join(embeddedRoot(), copy), { recursive: true, force: true });
+  try {
+    rmdirSync(embeddedRoot());
+  } catch {
+    // other servers or copies remain
+  }
 }

@@ -1,4 +1,5 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { withFileLock } from '../../lib/file-lock.js';
@@ -16,9 +17,10 @@ export async function installedPackageDir(): Promise<string> {
   await withFileLock(
     join(scratchRoot(), 'installed.json'),
     async () => {
-      if (existsSync(join(base, 'node_modules', 'pgdock', 'package.json'))) return;
+      // The marker is written last: a half-finished install is never taken for a finished one.
+      if (existsSync(join(base, 'installed.ok'))) return;
       mkdirSync(base, { recursive: true });
-      execFileSync('npm', ['pack', '--ignore-scripts', '--pack-destination', base, ...NPM_QUIET], { cwd: REPO_ROOT, stdio: 'pipe' });
+      await promisify(execFile)('npm', ['pack', '--ignore-scripts', '--pack-destination', base, ...NPM_QUIET], { cwd: REPO_ROOT });
       const tarball = readdirSync(base).find((f) => f.endsWith('.tgz'));
       if (!tarball) throw new Error('npm pack made no tarball');
       // The same versions this repository uses, so the install is served from npm's cache.
@@ -26,7 +28,10 @@ export async function installedPackageDir(): Promise<string> {
         JSON.parse(execFileSync('node', ['-p', `JSON.stringify(require("${name}/package.json").version)`], { cwd: REPO_ROOT, encoding: 'utf8' })) as string;
       const tools = ['mocha', 'typescript', '@types/mocha', '@types/node', 'chai', '@types/chai', 'mochawesome'].map((n) => `${n}@${version(n)}`);
       writeFileSync(join(base, 'package.json'), JSON.stringify({ name: 'pgdock-sample-base', private: true, type: 'module' }));
-      execFileSync('npm', ['install', ...NPM_QUIET, join(base, tarball), ...tools], { cwd: base, stdio: 'pipe' });
+      // Asynchronously: a blocked event loop would stop refreshing the lock, and after 5 s another
+      // worker would take it over and use the half-installed folder.
+      await promisify(execFile)('npm', ['install', ...NPM_QUIET, join(base, tarball), ...tools], { cwd: base });
+      writeFileSync(join(base, 'installed.ok'), '');
     },
     { timeoutMs: 300_000 },
   );

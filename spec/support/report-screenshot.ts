@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { removeProjectContainers } from './docker-watch.js';
+import { removeProjectServers } from './server-watch.js';
 import { REPO_ROOT } from './paths.js';
 import { SampleProject } from './sample-project.js';
 
@@ -35,7 +35,7 @@ try {
   }
   process.stdout.write(`wrote ${out}\n`);
 } finally {
-  await removeProjectContainers(project.projectKey);
+  await removeProjectServers(project.projectKey);
   project.remove();
   rmSync(process.env.PGDOCK_SPEC_SCRATCH, { recursive: true, force: true });
 }

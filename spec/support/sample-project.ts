@@ -3,16 +3,18 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync,
 import { join } from 'node:path';
 import { resolveOptions } from '../../lib/options.js';
 import { projectKey } from '../../lib/server-key.js';
-import { removeProjectContainers } from './docker-watch.js';
+import { removeProjectServers } from './server-watch.js';
 import { installedPackageDir } from './installed-package.js';
 import { TEST_IMAGE, scratchRoot } from './paths.js';
+import { providerEnv } from './spec-provider.js';
 
 /** What one sample test recorded about the server it saw. */
 export interface SeenServer {
   file: string;
   pid: number;
   systemIdentifier: string;
-  containerId: string;
+  /** Container id, or the embedded postmaster's pid. */
+  serverId: string;
   at: number;
 }
 
@@ -28,7 +30,7 @@ describe('file ${name}', function () {
   it('${name} sees the shared server', async function () {
     const [row] = await this.pg.sql\`select system_identifier::text as id from pg_control_system()\`;
     writeFileSync(process.env.SAMPLE_RESULTS + '/${name}-' + process.pid + '.json', JSON.stringify({
-      file: '${name}', pid: process.pid, systemIdentifier: row.id, containerId: this.pg.server.containerId, at: Date.now() }));
+      file: '${name}', pid: process.pid, systemIdentifier: row.id, serverId: String(this.pg.server.containerId ?? this.pg.server.pid ?? 'external'), at: Date.now() }));
     const delay = Number(process.env.SAMPLE_DELAY_MS || 0);
     if (delay) { this.timeout(delay + 10000); await new Promise((r) => setTimeout(r, delay)); }
   });
@@ -99,7 +101,7 @@ export class SampleProject {
     for (const [k, v] of Object.entries(process.env)) {
       if (!k.startsWith('PGDOCK_') && !k.startsWith('MOCHA_') && k !== 'DEBUG') env[k] = v;
     }
-    return { ...env, PGDOCK_IMAGE: TEST_IMAGE, PGDOCK_STATE_DIR: this.stateDir, PGDOCK_REUSE: 'false', SAMPLE_RESULTS: this.resultsDir, ...extra };
+    return { ...env, ...providerEnv(), PGDOCK_IMAGE: TEST_IMAGE, PGDOCK_STATE_DIR: this.stateDir, PGDOCK_REUSE: 'false', SAMPLE_RESULTS: this.resultsDir, ...extra };
   }
 
   /** Starts `mocha` in the project, as `npx mocha ...args` would. */
@@ -132,13 +134,13 @@ export class SampleProject {
 
 /**
  * For a describe block: returns a maker of sample projects and registers an afterEach that removes
- * every project made in the test, with its containers (a safety net after the test's own checks).
+ * every project made in the test, with its servers (a safety net after the test's own checks).
  */
 export function useSampleProjects(): (files?: Record<string, string>) => Promise<SampleProject> {
   const made: SampleProject[] = [];
   afterEach(async function () {
     for (const project of made.splice(0)) {
-      await removeProjectContainers(project.projectKey);
+      await removeProjectServers(project.projectKey);
       project.remove();
     }
   });

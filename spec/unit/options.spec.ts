@@ -14,9 +14,9 @@ describe('resolveOptions', function () {
   });
   afterEach(() => rmSync(root, { recursive: true, force: true }));
 
-  it('defaults: official image, docker, reuse on locally and off in CI', function () {
+  it('defaults: official image, provider auto, reuse on locally and off in CI', function () {
     const local = resolveOptions({ projectRoot: root }, {});
-    expect(local).to.include({ image: DEFAULT_IMAGE, provider: 'docker', reuse: true, startupTimeout: 60_000, lockTimeout: 90_000 });
+    expect(local).to.include({ image: DEFAULT_IMAGE, provider: 'auto', providerSource: 'defaults', url: undefined, reuse: true, startupTimeout: 60_000, lockTimeout: 90_000 });
     expect(local.postgresArgs).to.deep.equal([]);
     expect(resolveOptions({ projectRoot: root }, { CI: 'true' }).reuse).to.equal(false);
     expect(resolveOptions({ projectRoot: root }, { CI: 'false' }).reuse).to.equal(true);
@@ -60,9 +60,19 @@ describe('resolveOptions', function () {
     }
   });
 
-  it('a provider of a later version says so plainly', function () {
-    const err = pgdockErrorFrom(() => resolveOptions({ projectRoot: root }, { PGDOCK_PROVIDER: 'embedded' }));
-    expect(err.code).to.equal(ErrorCodes.PROVIDER_UNSUPPORTED);
+  it('provider and url: external needs a URL; a bad URL is rejected without echoing it (it holds a password)', function () {
+    expect(resolveOptions({ projectRoot: root }, { PGDOCK_PROVIDER: 'Embedded' })).to.include({ provider: 'embedded', providerSource: 'PGDOCK_PROVIDER' });
+    const url = 'postgres://app:s3cret@db.example:6543/app';
+    expect(resolveOptions({ projectRoot: root }, { PGDOCK_PROVIDER: 'external', PGDOCK_URL: url })).to.include({ provider: 'external', url });
+    const missing = pgdockErrorFrom(() => resolveOptions({ projectRoot: root }, { PGDOCK_PROVIDER: 'external' }));
+    expect(missing.code).to.equal(ErrorCodes.INVALID_OPTION);
+    expect(missing.message).to.match(/external provider needs the server's URL[\s\S]*Hint: Set PGDOCK_URL=/);
+    for (const bad of ['mysql://root:s3cret@db/x', 'postgres://root:s3cret@', 'not a url s3cret']) {
+      const err = pgdockErrorFrom(() => resolveOptions({ projectRoot: root }, { PGDOCK_URL: bad }));
+      expect(err.code).to.equal(ErrorCodes.INVALID_OPTION);
+      expect(err.message).to.contain('`url` option to be a postgres:// URL');
+      expect(err.message).to.not.contain('s3cret');
+    }
   });
 
   it('reads no env at import and none but what it is given', function () {

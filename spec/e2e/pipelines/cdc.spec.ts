@@ -1,7 +1,7 @@
 import { usePipelineSuite } from '../../support/pipeline-source.js';
 import { expect } from '../../support/sql-expect.js';
 
-describe('pipelines: cdc by logical replication (reference sync, docker)', function () {
+describe('pipelines: cdc by logical replication (reference sync)', function () {
   this.timeout(60_000);
   const sync = usePipelineSuite();
 

@@ -2,7 +2,7 @@ import { shouldFail } from '../../support/should-fail.js';
 import { usePipelineSuite } from '../../support/pipeline-source.js';
 import { expect } from '../../support/sql-expect.js';
 
-describe('pipelines: full_refresh (reference sync, docker)', function () {
+describe('pipelines: full_refresh (reference sync)', function () {
   this.timeout(60_000);
   const sync = usePipelineSuite();
 

@@ -1,7 +1,7 @@
 import { usePipelineSuite } from '../../support/pipeline-source.js';
 import { expect } from '../../support/sql-expect.js';
 
-describe('pipelines: incremental (reference sync, docker)', function () {
+describe('pipelines: incremental (reference sync)', function () {
   this.timeout(60_000);
   const sync = usePipelineSuite();
 

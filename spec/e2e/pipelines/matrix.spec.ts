@@ -1,7 +1,7 @@
 import { FULL_PROFILE, usePipelineSuite } from '../../support/pipeline-source.js';
 import { expect } from '../../support/sql-expect.js';
 
-describe('pipelines: the full matrix (npm run test:full, docker)', function () {
+describe('pipelines: the full matrix (npm run test:full)', function () {
   this.timeout(60_000);
   const sync = usePipelineSuite();
 

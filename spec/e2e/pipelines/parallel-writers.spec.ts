@@ -1,7 +1,7 @@
 import { FULL_PROFILE, usePipelineSuite } from '../../support/pipeline-source.js';
 import { expect } from '../../support/sql-expect.js';
 
-describe('pipelines: parallel writers (reference sync, docker)', function () {
+describe('pipelines: parallel writers (reference sync)', function () {
   this.timeout(60_000);
   const sync = usePipelineSuite();
 

