@@ -109,6 +109,15 @@ async function main(): Promise<void> {
     for (let i = 0; i < WARM; i++) warm.push(await attachChild({ ...baseEnv, PGDOCK_REUSE: 'true' }));
     await removeProjectServers(attachKey);
 
+    // The embedded provider, for scale against the same lower bound (no Docker involved at all).
+    const embeddedEnv = { ...baseEnv, PGDOCK_PROVIDER: 'embedded' };
+    const embeddedCold: ChildTiming[] = [];
+    for (let i = 0; i < STARTS; i++) embeddedCold.push(await attachChild({ ...embeddedEnv, PGDOCK_REUSE: 'false', BENCH_RELEASE: '1' }));
+    await attachChild({ ...embeddedEnv, PGDOCK_REUSE: 'true' });
+    const embeddedWarm: ChildTiming[] = [];
+    for (let i = 0; i < WARM; i++) embeddedWarm.push(await attachChild({ ...embeddedEnv, PGDOCK_REUSE: 'true' }));
+    await attachChild({ ...embeddedEnv, PGDOCK_REUSE: 'false', BENCH_RELEASE: '1' }); // the last lease stops it
+
     suite = await SampleProject.create();
     const rounds: Array<{ ms: number; containers: number; ok: boolean }> = [];
     for (let i = 0; i < SUITE_ROUNDS; i++) {
@@ -137,6 +146,8 @@ async function main(): Promise<void> {
       row('pgdock warm attach: module load + attach + first query', warmScript),
       row('pgdock warm attach incl. node boot (process start)', warm.map((w) => w.sinceProcessStartMs)),
       row('pgdock warm attach, wall clock from spawn', warm.map((w) => w.wallMs)),
+      row('embedded cold start to first query (fresh process, wall)', embeddedCold.map((c) => c.wallMs), rawMedian),
+      row('embedded warm attach: module load + attach + first query', embeddedWarm.map((w) => w.sinceScriptStartMs)),
       row('12 files / 6 workers, cold suite run (mocha wall)', rounds.map((r) => r.ms)),
       '',
       `cold / lower bound: ${round(median(coldWall) / rawMedian, 3)} (target <= 1.15)`,
@@ -153,6 +164,8 @@ async function main(): Promise<void> {
       coldSinceAcquireCallMs: coldPreloaded.map((c) => c.sinceAcquireCallMs),
       warmAttachMs: warmScript,
       warmAttachSinceProcessStartMs: warm.map((w) => w.sinceProcessStartMs),
+      embeddedColdStartMs: embeddedCold.map((c) => c.wallMs),
+      embeddedWarmAttachMs: embeddedWarm.map((w) => w.sinceScriptStartMs),
       suiteRounds: rounds,
       summary: {
         rawMedianMs: round(rawMedian),
@@ -160,6 +173,8 @@ async function main(): Promise<void> {
         coldRatio: round(median(coldWall) / rawMedian, 3),
         coldProtocolOnlyRatio: round(median(coldPreloaded.map((c) => c.sinceAcquireCallMs)) / rawMedian, 3),
         warmMedianMs: round(median(warmScript)),
+        embeddedColdMedianMs: round(median(embeddedCold.map((c) => c.wallMs))),
+        embeddedWarmMedianMs: round(median(embeddedWarm.map((w) => w.sinceScriptStartMs))),
         suiteRoundsExactlyOne: exactlyOne,
         suiteRounds: rounds.length,
       },

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import postgres from 'postgres';
 import { acquireServerFor } from '../../lib/acquire-server.js';
 import { ErrorCodes, PgdockError } from '../../lib/errors.js';
@@ -130,5 +130,14 @@ describe('choosing a provider (auto) and using servers pgdock does not manage (e
     expect(denied.message).to.contain('password authentication failed');
     expect(denied.message).to.not.contain('wrong-secret');
     expect(Date.now() - quick, 'a refused password is not retried for the whole timeout').to.be.lessThan(5_000);
+  });
+
+  it('an unwritable state dir: ERR_PGDOCK_STATE_DIR_NOT_WRITABLE, on any provider', async function () {
+    const { options, run, cleanup } = isolatedOptions();
+    cleanups.push(cleanup);
+    writeFileSync(`${options.stateDir}`, 'a file where the folder should be');
+    const err = await rejection(acquireServerFor(options, run));
+    expect(err.code).to.equal(ErrorCodes.STATE_DIR_NOT_WRITABLE);
+    expect(err.message).to.contain(options.stateDir);
   });
 });

