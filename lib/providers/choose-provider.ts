@@ -1,5 +1,5 @@
-import { request } from 'node:http';
 import { mkdirSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { createDebug } from '../debug.js';
 import { withFileLock } from '../file-lock.js';
@@ -26,23 +26,35 @@ function isChoice(value: unknown): boolean {
   return !!v && typeof v.runId === 'string' && (v.provider === 'docker' || v.provider === 'embedded' || v.provider === 'external');
 }
 
-/** One GET /_ping over a unix socket or plain TCP; other transports (ssh, TLS) ask dockerode. */
-function pingSocket(target: { socketPath: string } | { host: string; port: number }, timeoutMs: number): Promise<string | undefined> {
+/**
+ * One `GET /_ping` over a unix socket or plain TCP, spoken directly on the socket: half the cost of
+ * node:http's first request, and this runs at the start of every run. Other transports ask dockerode.
+ */
+function pingSocket(target: { path: string } | { host: string; port: number }, timeoutMs: number): Promise<string | undefined> {
   return new Promise((resolve) => {
-    const req = request({ ...target, path: '/_ping', method: 'GET', timeout: timeoutMs }, (res) => {
-      res.resume();
-      resolve(res.statusCode === 200 ? undefined : `HTTP ${res.statusCode}`);
+    const socket = connect(target);
+    let head = '';
+    const finish = (problem: string | undefined): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(problem);
+    };
+    const timer = setTimeout(() => finish(`no answer within ${timeoutMs} ms`), timeoutMs);
+    socket.on('connect', () => socket.write('GET /_ping HTTP/1.0\r\nHost: docker\r\n\r\n'));
+    socket.on('data', (chunk: Buffer) => {
+      head += chunk.toString('latin1');
+      const line = head.split('\r\n')[0] ?? '';
+      if (head.includes('\r\n')) finish(/^HTTP\/1\.[01] 200 /.test(line) ? undefined : line.slice(0, 80));
     });
-    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-    req.on('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
-    req.end();
+    socket.on('error', (err: NodeJS.ErrnoException) => finish(err.code ?? err.message));
+    socket.on('close', () => finish('connection closed without an answer'));
   });
 }
 
 /** Whether a Docker engine answers at `DOCKER_HOST` (or the default socket): `undefined` when it does, else why not. */
 export async function dockerEngineProblem(env: Record<string, string | undefined> = process.env, timeoutMs = ENGINE_CHECK_MS): Promise<string | undefined> {
   const host = env.DOCKER_HOST;
-  if (!host || host.startsWith('unix://')) return pingSocket({ socketPath: host ? host.slice('unix://'.length) : '/var/run/docker.sock' }, timeoutMs);
+  if (!host || host.startsWith('unix://')) return pingSocket({ path: host ? host.slice('unix://'.length) : '/var/run/docker.sock' }, timeoutMs);
   if (host.startsWith('tcp://') && !env.DOCKER_TLS_VERIFY && !env.DOCKER_CERT_PATH) {
     const url = new URL(host);
     return pingSocket({ host: url.hostname, port: Number(url.port) || 2375 }, timeoutMs);
@@ -71,26 +83,47 @@ function choiceFile(options: ResolvedOptions): string {
 }
 
 /**
- * Turns `auto` into a provider, once per run: the first process of a run decides (a Docker ping of
- * at most a second) and prints one line saying what and why; the others read the same decision.
+ * Turns `auto` into a provider, once per run: the first process of a mocha run decides (a Docker
+ * ping of at most a second) and prints one line saying what and why; its other workers read the
+ * same decision from a file in the state dir. A process outside mocha decides once for itself.
  */
 export async function chooseProvider(options: ResolvedOptions, run: RunIdentity): Promise<ServerOptions> {
+  if (!run.managed) {
+    // A process of its own (no mocha run around it): nobody to agree with, so no file and no lock.
+    const key = `${options.provider} ${options.url ? 'url' : ''}`;
+    let choice = processChoices.get(key);
+    if (!choice) processChoices.set(key, (choice = await announce(run, options)));
+    return { ...options, provider: choice.provider };
+  }
   const file = choiceFile(options);
+  const matches = (known: ProviderChoice | null): known is ProviderChoice =>
+    known?.runId === run.runId && (options.provider === 'auto' || known.provider === options.provider);
+  // Every worker after the first finds the run's decision without taking the lock.
+  const settled = readJson<ProviderChoice>(file, isChoice);
+  if (matches(settled)) return { ...options, provider: settled.provider };
   mkdirSync(options.stateDir, { recursive: true, mode: 0o700 });
   const choice = await withFileLock(
     file,
     async () => {
       const known = readJson<ProviderChoice>(file, isChoice);
-      if (known?.runId === run.runId && (options.provider === 'auto' || known.provider === options.provider)) return known;
-      const fresh: ProviderChoice = { runId: run.runId, ...(await decide(options)) };
+      if (matches(known)) return known;
+      const fresh = await announce(run, options);
       writeJson(file, fresh);
-      process.stderr.write(`pgdock: using the ${fresh.provider} provider: ${fresh.reason}\n`);
-      log('run %s: %s (%s)', run.runId, fresh.provider, fresh.reason);
       return fresh;
     },
     { timeoutMs: options.lockTimeout },
   );
   return { ...options, provider: choice.provider };
+}
+
+/** Decisions of a process outside mocha, per asked provider (and whether a URL was given). */
+const processChoices = new Map<string, ProviderChoice>();
+
+async function announce(run: RunIdentity, options: ResolvedOptions): Promise<ProviderChoice> {
+  const fresh: ProviderChoice = { runId: run.runId, ...(await decide(options)) };
+  process.stderr.write(`pgdock: using the ${fresh.provider} provider: ${fresh.reason}\n`);
+  log('run %s: %s (%s)', run.runId, fresh.provider, fresh.reason);
+  return fresh;
 }
 
 /** At the end of a run: forget its decision (the next run asks again). */
