@@ -1,5 +1,4 @@
 import { accessSync, constants, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { createDebug } from './debug.js';
 import { ErrorCodes, PgdockError, redactSecrets } from './errors.js';
 import { withFileLock } from './file-lock.js';
@@ -9,9 +8,9 @@ import { chooseProvider, forgetProviderChoice } from './providers/choose-provide
 import { loadProvider } from './providers/provider.js';
 import { probeSql } from './readiness.js';
 import { currentRun, type RunIdentity } from './run-identity.js';
-import { serverKey, serverPaths, type ServerOptions, type ServerPaths } from './server-key.js';
+import { serverKey, serverPaths, type ServerOptions } from './server-key.js';
 import type { ServerInfo } from './server-info.js';
-import { clearState, readState, writeState } from './state-file.js';
+import { readState, writeState } from './state-file.js';
 
 const log = createDebug('server');
 

