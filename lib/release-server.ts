@@ -34,22 +34,25 @@ export async function releaseLease(dir: string, runId: string, options: Pick<Res
     async () => {
       removeLease(leasesDir, runId);
       const live = sweepLeases(leasesDir);
-      if (live.length > 0 || options.reuse) {
-        log('released lease %s; %d live lease(s) remain, reuse %s', runId, live.length, options.reuse);
-        return { removed: [] };
-      }
       const state = readState(stateFile);
+      const name = providerOf(dir, state);
+      // An external server is never kept or removed by pgdock: reuse means nothing there.
+      if (live.length > 0 || (options.reuse && name !== 'external')) {
+        log('released lease %s; %d live lease(s) remain, reuse %s', runId, live.length, options.reuse);
+        return { removed: [], last: false };
+      }
       const recorded = state?.status === 'ready' ? state.info : undefined;
-      const provider = await loadProvider(providerOf(dir, state));
+      const provider = await loadProvider(name);
       const ids = await provider.removeServer(dir, recorded);
       clearState(stateFile);
       log('last lease %s released; removed %d %s server(s)', runId, ids.length, provider.name);
-      return { removed: ids };
+      return { removed: ids, last: true };
     },
     { timeoutMs: options.lockTimeout, holderFile: join(dir, 'lock-holder') },
   );
-  if (result.removed.length > 0) removeEmptyStateFolders(dir);
-  return result;
+  // The last lease is gone: nothing is left to coordinate (an external server removes nothing, but its folder goes too).
+  if (result.last) removeEmptyStateFolders(dir);
+  return { removed: result.removed };
 }
 
 /** Which provider served the server whose files are in `dir`: the state says, else the files do. */

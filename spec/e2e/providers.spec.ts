@@ -79,8 +79,10 @@ describe('choosing a provider (auto) and using servers pgdock does not manage (e
     try {
       await admin.unsafe(`create schema ${mine}; create table ${mine}.keep (id int)`);
       const project = await newProject({ 'a.spec.js': pairSpec('a'), 'b.spec.js': pairSpec('b') });
-      const result = await project.mocha(['--parallel', '--jobs', '2'], { PGDOCK_PROVIDER: 'auto', PGDOCK_URL: url, ...DEAD_DOCKER }).done;
+      // Reuse on, as locally: it means nothing for a server pgdock does not own.
+      const result = await project.mocha(['--parallel', '--jobs', '2'], { PGDOCK_PROVIDER: 'auto', PGDOCK_URL: url, PGDOCK_REUSE: 'true', ...DEAD_DOCKER }).done;
       expect(result.code, result.stdout + result.stderr).to.equal(0);
+      expect(existsSync(project.stateDir), 'no state folders left').to.equal(false);
       expect(result.stderr).to.contain('pgdock: using the external provider: PGDOCK_URL (the url option) is set');
       expect(result.stdout + result.stderr, 'no password printed').to.not.contain(info.password);
       const lines = project.resultFiles().map((f) => f);
