@@ -1,9 +1,9 @@
-import { readdirSync, rmdirSync, rmSync } from 'node:fs';
+import { readdirSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorCodes, PgdockError } from '../errors.js';
 import { sweepLeases, type Lease } from '../leases.js';
 import type { ProviderName, ResolvedOptions } from '../options.js';
-import { dockerEngineProblem } from '../providers/choose-provider.js';
+import { dockerEngineProblem, sweepDeadChoices } from '../providers/choose-provider.js';
 import { DockerProvider, LABELS, type FoundContainer } from '../providers/docker.js';
 import { embeddedServer, postmasterAlive, readRecord } from '../providers/embedded-server.js';
 import { connectionUrl, redactedUrl, type ServerInfo } from '../server-info.js';
@@ -160,7 +160,7 @@ export async function downProject(options: ResolvedOptions): Promise<string[]> {
   const { docker } = await maybeDocker(options);
   const removed = docker ? await removeContainers(docker, await docker.findContainers({ [LABELS.project]: projectKey(options) })) : [];
   removed.push(...(await removeEmbedded(embeddedDirs(options.stateDir, projectKey(options)))));
-  rmSync(join(options.stateDir, `${projectKey(options)}-provider.json`), { force: true });
+  sweepDeadChoices(options);
   try {
     rmdirSync(options.stateDir);
   } catch {

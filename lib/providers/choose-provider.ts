@@ -1,8 +1,9 @@
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { createDebug } from '../debug.js';
 import { withFileLock } from '../file-lock.js';
+import { isProcessAlive } from '../leases.js';
 import type { ConcreteProvider, ResolvedOptions } from '../options.js';
 import type { RunIdentity } from '../run-identity.js';
 import { projectKey, type ServerOptions } from '../server-key.js';
@@ -17,13 +18,15 @@ export const ENGINE_CHECK_MS = 1_000;
 /** What `auto` decided for a run, and why; every worker of the run reads the same decision. */
 export interface ProviderChoice {
   runId: string;
+  /** The run's owner (mocha's main process): a file whose owner died is a crashed run's. */
+  ownerPid: number;
   provider: ConcreteProvider;
   reason: string;
 }
 
 function isChoice(value: unknown): boolean {
   const v = value as Partial<ProviderChoice> | null;
-  return !!v && typeof v.runId === 'string' && (v.provider === 'docker' || v.provider === 'embedded' || v.provider === 'external');
+  return !!v && typeof v.runId === 'string' && typeof v.ownerPid === 'number' && (v.provider === 'docker' || v.provider === 'embedded' || v.provider === 'external');
 }
 
 /**
@@ -68,7 +71,7 @@ export async function dockerEngineProblem(env: Record<string, string | undefined
   }
 }
 
-async function decide(options: ResolvedOptions): Promise<Omit<ProviderChoice, 'runId'>> {
+async function decide(options: ResolvedOptions): Promise<Omit<ProviderChoice, 'runId' | 'ownerPid'>> {
   if (options.provider !== 'auto') return { provider: options.provider, reason: `chosen by ${options.providerSource}` };
   if (options.url) return { provider: 'external', reason: 'PGDOCK_URL (the url option) is set' };
   const started = Date.now();
@@ -78,8 +81,25 @@ async function decide(options: ResolvedOptions): Promise<Omit<ProviderChoice, 'r
   return { provider: 'embedded', reason: `no Docker engine answered at ${target} (${problem}); set PGDOCK_PROVIDER to choose` };
 }
 
-function choiceFile(options: ResolvedOptions): string {
-  return join(options.stateDir, `${projectKey(options)}-provider.json`);
+/** One file per run, so that concurrent runs of a project never overwrite each other's decision. */
+function choiceFile(options: ResolvedOptions, runId: string): string {
+  return join(options.stateDir, `${projectKey(options)}-provider-${runId}.json`);
+}
+
+/** Decisions of runs whose owner died (killed mocha): nothing will forget them but this. */
+export function sweepDeadChoices(options: ResolvedOptions): void {
+  const prefix = `${projectKey(options)}-provider-`;
+  let names: string[] = [];
+  try {
+    names = readdirSync(options.stateDir).filter((n) => n.startsWith(prefix) && n.endsWith('.json'));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const file = join(options.stateDir, name);
+    const choice = readJson<ProviderChoice>(file, isChoice);
+    if (choice && !isProcessAlive(choice.ownerPid)) rmSync(file, { force: true });
+  }
 }
 
 /**
@@ -95,9 +115,9 @@ export async function chooseProvider(options: ResolvedOptions, run: RunIdentity)
     if (!choice) processChoices.set(key, (choice = await announce(run, options)));
     return { ...options, provider: choice.provider };
   }
-  const file = choiceFile(options);
+  const file = choiceFile(options, run.runId);
   const matches = (known: ProviderChoice | null): known is ProviderChoice =>
-    known?.runId === run.runId && (options.provider === 'auto' || known.provider === options.provider);
+    !!known && (options.provider === 'auto' || known.provider === options.provider);
   // Every worker after the first finds the run's decision without taking the lock.
   const settled = readJson<ProviderChoice>(file, isChoice);
   if (matches(settled)) return { ...options, provider: settled.provider };
@@ -107,6 +127,7 @@ export async function chooseProvider(options: ResolvedOptions, run: RunIdentity)
     async () => {
       const known = readJson<ProviderChoice>(file, isChoice);
       if (matches(known)) return known;
+      sweepDeadChoices(options);
       const fresh = await announce(run, options);
       writeJson(file, fresh);
       return fresh;
@@ -120,7 +141,7 @@ export async function chooseProvider(options: ResolvedOptions, run: RunIdentity)
 const processChoices = new Map<string, ProviderChoice>();
 
 async function announce(run: RunIdentity, options: ResolvedOptions): Promise<ProviderChoice> {
-  const fresh: ProviderChoice = { runId: run.runId, ...(await decide(options)) };
+  const fresh: ProviderChoice = { runId: run.runId, ownerPid: run.ownerPid, ...(await decide(options)) };
   process.stderr.write(`pgdock: using the ${fresh.provider} provider: ${fresh.reason}\n`);
   log('run %s: %s (%s)', run.runId, fresh.provider, fresh.reason);
   return fresh;
@@ -128,6 +149,5 @@ async function announce(run: RunIdentity, options: ResolvedOptions): Promise<Pro
 
 /** At the end of a run: forget its decision (the next run asks again). */
 export function forgetProviderChoice(options: ResolvedOptions, runId: string): void {
-  const file = choiceFile(options);
-  if (readJson<ProviderChoice>(file, isChoice)?.runId === runId) rmSync(file, { force: true });
+  rmSync(choiceFile(options, runId), { force: true });
 }

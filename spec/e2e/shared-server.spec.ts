@@ -49,5 +49,9 @@ describe('one server for every mocha worker', function () {
     expect(watch.ids.size).to.equal(1);
     expect(new Set(project.results().map((s) => s.serverId)).size).to.equal(1);
     expect(await projectServers(project.projectKey), 'the last run removed it').to.have.length(0);
+    for (const run of [first, second]) {
+      expect(run.stderr.match(/^pgdock: using the /gm), 'each run says once which provider it uses').to.have.length(1);
+    }
+    expect(existsSync(project.stateDir), 'neither run left a state file (decisions included)').to.equal(false);
   });
 });
