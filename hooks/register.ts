@@ -2,7 +2,10 @@
  * `pgdock/register`: the Mocha root hook plugin. Thin on purpose: all work is in `lib/`.
  * `.mocharc.cjs`: `require: ['pgdock/register']`.
  */
-import type { Context } from 'mocha';
+import type { Context, RootHookObject } from 'mocha';
+import { PgdockError } from '../lib/errors.js';
+import { mochaMode, type MochaMode } from '../lib/mocha-mode.js';
+import { RUN_JOBS_ENV, resolveOptions, type ResolvedOptions } from '../lib/options.js';
 import { closeProcessClient, closeProcessPairs, createPgScope, queryLog, type PgContext, type PgScope, type TimedRunnable } from '../lib/pg-context.js';
 import { failureContext, loadAddContext } from '../lib/report-context.js';
 import { beginRun, endRun, stopSignalCleanup } from '../lib/run-lifecycle.js';
@@ -52,7 +55,26 @@ function pointAssertionsAt(scope: PgScope): void {
   setAssertionHost({ sql: () => scope.context.sql, isPgdockName: (name) => scope.names.get(name) });
 }
 
-export const mochaHooks = {
+/** This worker's own database, when `workerDatabase` is on (see `mochaHooks`). */
+let workerDb: { db: import('../lib/worker-database.js').WorkerDatabase; options: ResolvedOptions; mode: MochaMode; kept: boolean; warned: boolean } | undefined;
+
+/** With per-worker databases: a failing test keeps the database (keepOnFailure), and running out of connections is explained. */
+async function afterWorkerTest(test: Mocha.Test | undefined): Promise<void> {
+  if (!workerDb || test?.state !== 'failed') return;
+  const { isOutOfConnections, keepWorkerDatabase, outOfConnectionsHint } = await import('../lib/worker-database.js');
+  if (!workerDb.warned && isOutOfConnections(test.err)) {
+    workerDb.warned = true;
+    process.stderr.write(`${outOfConnectionsHint(workerDb.options, workerDb.mode.jobs)}\n`);
+  }
+  if (workerDb.options.keepOnFailure && !workerDb.kept) {
+    workerDb.kept = true;
+    const line = await keepWorkerDatabase(workerDb.db, workerDb.options.keepFor);
+    process.stderr.write(`${line}\n`);
+    if (test.err) test.err.message += `\n${line}`;
+  }
+}
+
+const rootHooks = {
   beforeAll(this: Context): void {
     fileScope = installPg(this);
     pointAssertionsAt(fileScope);
@@ -70,6 +92,7 @@ export const mochaHooks = {
       const addContext = server || pair || queryLog.entries.length ? await loadAddContext() : null;
       if (addContext) for (const entry of await failureContext(server, pair, queryLog.entries)) addContext(this, entry);
     }
+    await afterWorkerTest(test);
     testScope?.finish(test?.state === 'failed', test?.err);
     testScope = undefined;
     if (fileScope) pointAssertionsAt(fileScope);
@@ -86,6 +109,63 @@ export const mochaHooks = {
     await closeProcessClient();
   },
 };
+
+/**
+ * An error that reads the same through a worker's serialization (which keeps `message` only) and
+ * prints no stack frames: code, message and hint are what the user needs.
+ */
+function plainBootstrapError(err: unknown): Error {
+  const message = err instanceof PgdockError ? `[${err.code}] ${err.message}` : `pgdock: ${(err as Error)?.message ?? String(err)}`;
+  const plain = new Error(message);
+  plain.name = 'PgdockError';
+  plain.stack = `PgdockError: ${message}`;
+  return plain;
+}
+
+/** Whether per-worker databases are asked for; an invalid config otherwise fails where it is used, as before. */
+function workerDatabaseOptions(): ResolvedOptions | undefined {
+  try {
+    const options = resolveOptions();
+    return options.workerDatabase ? options : undefined;
+  } catch (err) {
+    if (process.env.PGDOCK_WORKER_DATABASE) throw err;
+    return undefined;
+  }
+}
+
+/**
+ * Mocha awaits this in every process that loads the plugin, before that process loads spec files.
+ * Usually it just returns the hooks. With `workerDatabase` on, a worker (or a serial run's only
+ * process) first gets a database of its own and exports `DATABASE_URL`/`PG*` for the specs to read
+ * as they load; the main process of a `--parallel` run creates nothing.
+ */
+export async function mochaHooks(): Promise<RootHookObject> {
+  const options = workerDatabaseOptions();
+  if (!options) return rootHooks;
+  const mode = mochaMode();
+  if (mode.role === 'parallel-main') {
+    process.env[RUN_JOBS_ENV] = String(mode.jobs);
+    return rootHooks;
+  }
+  if (mode.role !== 'worker') {
+    beginRun();
+    process.env[RUN_JOBS_ENV] = '1';
+  }
+  const { createWorkerDatabase, exportWorkerEnv } = await import('../lib/worker-database.js');
+  // Resolved again: the jobs just exported size the server's max_connections.
+  const resolved = resolveOptions();
+  let db;
+  try {
+    db = await createWorkerDatabase(resolved, mode);
+  } catch (err) {
+    // Thrown on: mocha then loads none of this process's spec files, which would otherwise read
+    // their defaults (often a developer's own database) from an environment pgdock did not set.
+    throw plainBootstrapError(err);
+  }
+  exportWorkerEnv(db, resolved);
+  workerDb = { db, options: resolved, mode, kept: false, warned: false };
+  return rootHooks;
+}
 
 /** Runs once in mocha's main process, before workers fork. Starts nothing. */
 export function mochaGlobalSetup(): void {

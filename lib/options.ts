@@ -99,7 +99,64 @@ export interface PgdockOptions {
    * @defaultValue the nearest folder above the working directory with a `package.json` (env `PGDOCK_PROJECT_ROOT`)
    */
   projectRoot?: string;
+  /**
+   * For an existing suite that reads `DATABASE_URL`/`PG*` when its files load: each mocha worker
+   * (or the one serial process) gets a database of its own, cloned from a template built once, and
+   * its coordinates are exported into `process.env` before the worker loads its spec files.
+   * @defaultValue `false` (env `PGDOCK_WORKER_DATABASE`)
+   */
+  workerDatabase?: boolean;
+  /**
+   * Name of each worker's database: `{worker}` (mocha's worker id), `{run}` (8 characters of the run
+   * id) and `{pid}` are replaced. Without `{run}` or `{pid}`, two runs at once on one server collide
+   * (the second gets a clear error).
+   * @defaultValue `'pgdock_w{worker}_{run}'` (env `PGDOCK_WORKER_DATABASE_NAME`)
+   */
+  workerDatabaseName?: string;
+  /**
+   * A login role the suite expects (created if missing, not a superuser); it owns the worker
+   * databases and is what `PGUSER` says. pgdock keeps its own admin role for management.
+   * @defaultValue none: the admin role (env `PGDOCK_WORKER_USER`)
+   */
+  workerUser?: string;
+  /**
+   * The password of `workerUser`.
+   * @defaultValue a password derived from the server's own (env `PGDOCK_WORKER_PASSWORD`)
+   */
+  workerPassword?: string;
+  /**
+   * SQL files, or folders of `.sql` files (run in path order), that build the template every worker
+   * database is cloned from. Run as the database's owner.
+   * @defaultValue `[]` (env `PGDOCK_WORKER_SETUP`, comma-separated)
+   */
+  workerSetup?: string[];
+  /**
+   * A module whose default export `async ({ sql, url, env }) => {}` finishes the template (e.g. runs
+   * the suite's migrations), after `workerSetup`. Its file and `workerSetupInputs` key the template.
+   * @defaultValue none (env `PGDOCK_WORKER_SETUP_MODULE`)
+   */
+  workerSetupModule?: string;
+  /**
+   * Further files or folders whose content the template depends on (e.g. the migrations the module runs).
+   * @defaultValue `[]` (env `PGDOCK_WORKER_SETUP_INPUTS`, comma-separated)
+   */
+  workerSetupInputs?: string[];
+  /**
+   * How many connections the suite opens per worker (its pool size): the server must allow
+   * jobs × this, and pgdock sizes `max_connections` for it.
+   * @defaultValue `10` (env `PGDOCK_WORKER_POOL_SIZE`)
+   */
+  workerPoolSize?: number;
+  /**
+   * More variables to export, each named after what it holds: `url`, `host`, `port`, `user`,
+   * `password` or `database`, e.g. `{ DB_NAME: 'database' }`. `DATABASE_URL` and `PG*` are always set.
+   * @defaultValue `{}` (env `PGDOCK_WORKER_ENV`, e.g. `DB_NAME=database,DB_HOST=host`)
+   */
+  workerEnv?: Record<string, WorkerEnvField>;
 }
+
+/** What an exported variable can hold. */
+export type WorkerEnvField = 'url' | 'host' | 'port' | 'user' | 'password' | 'database';
 
 /** Options after defaults, config file and env are applied: every field set and valid. */
 export interface ResolvedOptions {
@@ -125,6 +182,16 @@ export interface ResolvedOptions {
   keepFor: number;
   isolation: 'schema' | 'database';
   fixturesDir: string;
+  workerDatabase: boolean;
+  workerDatabaseName: string;
+  workerUser: string | undefined;
+  /** Holds a secret: never print it. */
+  workerPassword: string | undefined;
+  workerSetup: string[];
+  workerSetupModule: string | undefined;
+  workerSetupInputs: string[];
+  workerPoolSize: number;
+  workerEnv: Record<string, WorkerEnvField>;
 }
 
 export const DEFAULT_IMAGE = 'postgres:18';
@@ -148,7 +215,18 @@ export const OPTION_ENV: Record<keyof PgdockOptions, string> = {
   keepFor: 'PGDOCK_KEEP_FOR',
   isolation: 'PGDOCK_ISOLATION',
   fixturesDir: 'PGDOCK_FIXTURES_DIR',
+  workerDatabase: 'PGDOCK_WORKER_DATABASE',
+  workerDatabaseName: 'PGDOCK_WORKER_DATABASE_NAME',
+  workerUser: 'PGDOCK_WORKER_USER',
+  workerPassword: 'PGDOCK_WORKER_PASSWORD',
+  workerSetup: 'PGDOCK_WORKER_SETUP',
+  workerSetupModule: 'PGDOCK_WORKER_SETUP_MODULE',
+  workerSetupInputs: 'PGDOCK_WORKER_SETUP_INPUTS',
+  workerPoolSize: 'PGDOCK_WORKER_POOL_SIZE',
+  workerEnv: 'PGDOCK_WORKER_ENV',
 };
+
+export const DEFAULT_WORKER_DATABASE_NAME = 'pgdock_w{worker}_{run}';
 
 type Env = Record<string, string | undefined>;
 
@@ -259,6 +337,86 @@ function parseProvider(raw: unknown, source: string): ProviderName {
   throw invalid('provider', 'one of auto, docker, embedded, external', raw, source);
 }
 
+const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
+
+function parseRoleName(raw: unknown, source: string, admin: string): string {
+  const name = parseString('workerUser', raw, source);
+  if (!IDENTIFIER.test(name)) throw invalid('workerUser', 'a lower-case Postgres name (letters, digits, _; at most 63)', raw, source);
+  if (name === admin) {
+    throw new PgdockError(
+      ErrorCodes.INVALID_OPTION,
+      `The \`workerUser\` option names ${admin}, pgdock's own admin role (from ${source}).`,
+      `Leave workerUser unset to give the suite the admin role, or name the role the suite expects (it is created without superuser rights).`,
+      { option: 'workerUser', source },
+    );
+  }
+  return name;
+}
+
+function parsePassword(raw: unknown, source: string): string {
+  if (typeof raw === 'string' && raw !== '') return raw;
+  // Never echo what was given: it may be a real password.
+  throw new PgdockError(ErrorCodes.INVALID_OPTION, `Expected the \`workerPassword\` option to be a non-empty string (from ${source}).`, `Fix ${source}.`, { option: 'workerPassword', source });
+}
+
+/** `{worker}`, `{run}`, `{pid}` and lower-case name characters; checked with the longest values they can take. */
+function parseNamePattern(raw: unknown, source: string): string {
+  const pattern = parseString('workerDatabaseName', raw, source);
+  const unknown = /\{(?!worker\}|run\}|pid\})[^}]*\}/.exec(pattern);
+  if (unknown) throw invalid('workerDatabaseName', 'a name using only {worker}, {run} and {pid}', raw, source);
+  const longest = pattern.replaceAll('{worker}', '9999').replaceAll('{run}', 'abcdef12').replaceAll('{pid}', '4194304');
+  if (!IDENTIFIER.test(longest)) throw invalid('workerDatabaseName', 'a lower-case Postgres name (letters, digits, _; at most 63 once filled in)', raw, source);
+  return pattern;
+}
+
+const ENV_FIELDS: readonly WorkerEnvField[] = ['url', 'host', 'port', 'user', 'password', 'database'];
+
+function parseEnvMap(raw: unknown, source: string): Record<string, WorkerEnvField> {
+  const entries: Array<[string, unknown]> = typeof raw === 'string'
+    ? raw.split(',').map((e) => e.trim()).filter(Boolean).map((e) => {
+        const at = e.indexOf('=');
+        return at < 0 ? [e, undefined] : [e.slice(0, at).trim(), e.slice(at + 1).trim()];
+      })
+    : typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? Object.entries(raw) : [['', undefined]];
+  const map: Record<string, WorkerEnvField> = {};
+  for (const [name, field] of entries) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) || !ENV_FIELDS.includes(field as WorkerEnvField)) {
+      throw invalid('workerEnv', `variables mapped to one of ${ENV_FIELDS.join(', ')} (e.g. DB_NAME=database)`, raw, source);
+    }
+    map[name] = field as WorkerEnvField;
+  }
+  return map;
+}
+
+function parsePoolSize(raw: unknown, source: string): number {
+  const n = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
+  if (typeof n === 'number' && Number.isInteger(n) && n >= 1 && n <= 1000) return n;
+  throw invalid('workerPoolSize', 'a whole number from 1 to 1000', raw, source);
+}
+
+/** Connections pgdock itself may hold per worker, plus Postgres's reserved superuser slots and a margin. */
+export const PGDOCK_CONNECTIONS_PER_WORKER = 4;
+export const RESERVED_CONNECTIONS = 10;
+
+/** Connections a run needs with `jobs` workers, each with the suite's pool. */
+export function connectionsNeeded(jobs: number, poolSize: number): number {
+  return jobs * (poolSize + PGDOCK_CONNECTIONS_PER_WORKER) + RESERVED_CONNECTIONS;
+}
+
+/** The jobs of the current mocha run, as its main process exported them (1 when unknown). */
+export const RUN_JOBS_ENV = 'PGDOCK_RUN_JOBS';
+
+/**
+ * With per-worker databases, a server pgdock starts gets `max_connections` for jobs × pool when
+ * Postgres's default (100) is too few, unless the user set it. Rounded up to 50 so that close job
+ * counts share one server config.
+ */
+function withConnectionBudget(args: string[], jobs: number, poolSize: number): string[] {
+  if (args.some((a) => /max_connections/.test(a))) return args;
+  const needed = connectionsNeeded(jobs, poolSize);
+  return needed <= 100 ? args : [...args, '-c', `max_connections=${Math.ceil(needed / 50) * 50}`];
+}
+
 /** The nearest folder at or above `from` holding a package.json, else `from` itself. */
 export function findProjectRoot(from: string): string {
   let dir = resolve(from);
@@ -336,6 +494,18 @@ export function resolveOptions(input: PgdockOptions = {}, env: Env = process.env
   const isolation = pick('isolation');
   const fixturesDir = pick('fixturesDir');
   const urlPick = pick('url');
+  const workerDatabase = pick('workerDatabase');
+  const workerDatabaseName = pick('workerDatabaseName');
+  const workerUser = pick('workerUser');
+  const workerPassword = pick('workerPassword');
+  const workerSetup = pick('workerSetup');
+  const workerSetupModule = pick('workerSetupModule');
+  const workerSetupInputs = pick('workerSetupInputs');
+  const workerPoolSize = pick('workerPoolSize');
+  const workerEnv = pick('workerEnv');
+  const perWorker = workerDatabase ? parseBoolean('workerDatabase', workerDatabase.raw, workerDatabase.source) : false;
+  const poolSizeForWorkers = workerPoolSize ? parsePoolSize(workerPoolSize.raw, workerPoolSize.source) : 10;
+  const runJobs = Number(env[RUN_JOBS_ENV]);
 
   const providerName = provider ? parseProvider(provider.raw, provider.source) : 'auto';
   const url = urlPick ? parseUrl(urlPick.raw, urlPick.source) : undefined;
@@ -355,7 +525,9 @@ export function resolveOptions(input: PgdockOptions = {}, env: Env = process.env
     url,
     reuse: reuse ? parseBoolean('reuse', reuse.raw, reuse.source) : !isCi(env),
     stateDir: resolve(stateDir ? parseString('stateDir', stateDir.raw, stateDir.source) : join(tmpdir(), 'pgdock')),
-    postgresArgs: args ? parseArgs(args.raw, args.source) : [],
+    postgresArgs: perWorker
+      ? withConnectionBudget(args ? parseArgs(args.raw, args.source) : [], Number.isInteger(runJobs) && runJobs > 0 ? runJobs : 1, poolSizeForWorkers)
+      : args ? parseArgs(args.raw, args.source) : [],
     startupTimeout,
     lockTimeout: lock ? parseMillis('lockTimeout', lock.raw, lock.source) : startupTimeout + 30_000,
     projectRoot,
@@ -369,5 +541,14 @@ export function resolveOptions(input: PgdockOptions = {}, env: Env = process.env
     keepFor: keepFor ? parseMillis('keepFor', keepFor.raw, keepFor.source) : 24 * 3600_000,
     isolation: isolation ? parseIsolation(isolation.raw, isolation.source) : 'schema',
     fixturesDir: resolve(projectRoot, fixturesDir ? parseString('fixturesDir', fixturesDir.raw, fixturesDir.source) : 'fixtures'),
+    workerDatabase: perWorker,
+    workerDatabaseName: workerDatabaseName ? parseNamePattern(workerDatabaseName.raw, workerDatabaseName.source) : DEFAULT_WORKER_DATABASE_NAME,
+    workerUser: workerUser ? parseRoleName(workerUser.raw, workerUser.source, 'postgres') : undefined,
+    workerPassword: workerPassword ? parsePassword(workerPassword.raw, workerPassword.source) : undefined,
+    workerSetup: workerSetup ? parseFileList('workerSetup', workerSetup.raw, workerSetup.source, projectRoot) : [],
+    workerSetupModule: workerSetupModule ? resolve(projectRoot, parseString('workerSetupModule', workerSetupModule.raw, workerSetupModule.source)) : undefined,
+    workerSetupInputs: workerSetupInputs ? parseFileList('workerSetupInputs', workerSetupInputs.raw, workerSetupInputs.source, projectRoot) : [],
+    workerPoolSize: poolSizeForWorkers,
+    workerEnv: workerEnv ? parseEnvMap(workerEnv.raw, workerEnv.source) : {},
   };
 }

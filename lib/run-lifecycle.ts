@@ -8,10 +8,16 @@ const log = createDebug('run');
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 let ending: Promise<void> | undefined;
+let active = false;
 let onSignal: ((signal: NodeJS.Signals) => void) | undefined;
 
-/** In mocha's main process, before workers fork: announce a fresh run and clean up on Ctrl-C. */
+/**
+ * In mocha's main process, before workers fork: announce a fresh run and clean up on Ctrl-C.
+ * Once per run: a serial run with per-worker databases begins it earlier, before its files load.
+ */
 export function beginRun(): void {
+  if (active) return;
+  active = true;
   const run = beginManagedRun();
   log('run %s begins (main pid %d)', run.runId, run.ownerPid);
   ending = undefined;
@@ -39,7 +45,9 @@ export function endRun(): Promise<void> {
     forgetProviderChoice(options, run.runId);
     const { removed } = await releaseRunLeases(options, run.runId);
     if (removed.length > 0) log('removed %d server(s) at the end of run %s', removed.length, run.runId);
-  })();
+  })().finally(() => {
+    active = false;
+  });
   return ending;
 }
 
