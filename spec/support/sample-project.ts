@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolveOptions } from '../../lib/options.js';
 import { projectKey } from '../../lib/server-key.js';
@@ -68,6 +68,17 @@ export class SampleProject {
     symlinkSync(nodeModules, join(project.dir, 'node_modules'));
     mkdirSync(join(project.dir, 'spec'));
     for (const [name, source] of Object.entries(files)) writeFileSync(join(project.dir, 'spec', name), source);
+    project.resetResults();
+    return project;
+  }
+
+  /** A copy of an existing project (e.g. a fixture), with pgdock installed beside it as a user has it. */
+  static async fromFolder(source: string): Promise<SampleProject> {
+    const nodeModules = await installedPackageDir();
+    mkdirSync(scratchRoot(), { recursive: true });
+    const project = new SampleProject(mkdtempSync(join(scratchRoot(), 'existing-')));
+    cpSync(source, project.dir, { recursive: true, filter: (path) => !path.includes('node_modules') });
+    symlinkSync(nodeModules, join(project.dir, 'node_modules'));
     project.resetResults();
     return project;
   }

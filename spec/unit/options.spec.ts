@@ -75,6 +75,43 @@ describe('resolveOptions', function () {
     }
   });
 
+  it('worker databases: off by default; names, role, mapped env and pool size validated; the password never echoed', function () {
+    const off = resolveOptions({ projectRoot: root }, {});
+    expect(off).to.include({ workerDatabase: false, workerDatabaseName: 'pgdock_w{worker}_{run}', workerUser: undefined, workerPoolSize: 10 });
+    const on = resolveOptions({ projectRoot: root }, {
+      PGDOCK_WORKER_DATABASE: 'true', PGDOCK_WORKER_DATABASE_NAME: 'shop_test_{worker}_{pid}', PGDOCK_WORKER_USER: 'shop',
+      PGDOCK_WORKER_PASSWORD: 'p4ss', PGDOCK_WORKER_ENV: 'DB_NAME=database, DB_URL=url', PGDOCK_WORKER_SETUP: 'db/schema.sql,db/migrations',
+    });
+    expect(on).to.include({ workerDatabase: true, workerDatabaseName: 'shop_test_{worker}_{pid}', workerUser: 'shop', workerPassword: 'p4ss' });
+    expect(on.workerEnv).to.deep.equal({ DB_NAME: 'database', DB_URL: 'url' });
+    expect(on.workerSetup).to.deep.equal([join(root, 'db/schema.sql'), join(root, 'db/migrations')]);
+    const cases: Array<[Record<string, string>, RegExp]> = [
+      [{ PGDOCK_WORKER_DATABASE_NAME: 'shop-{worker}' }, /`workerDatabaseName` option to be a lower-case Postgres name/],
+      [{ PGDOCK_WORKER_DATABASE_NAME: 'shop_{job}' }, /using only \{worker\}, \{run\} and \{pid\}/],
+      [{ PGDOCK_WORKER_DATABASE_NAME: `a${'b'.repeat(50)}_{run}_{pid}` }, /at most 63 once filled in/],
+      [{ PGDOCK_WORKER_USER: 'postgres' }, /names postgres, pgdock's own admin role[\s\S]*Hint: Leave workerUser unset/],
+      [{ PGDOCK_WORKER_USER: 'Shop' }, /`workerUser` option to be a lower-case Postgres name/],
+      [{ PGDOCK_WORKER_ENV: 'DB_NAME=schema' }, /`workerEnv` option to be variables mapped to one of url, host, port, user, password, database/],
+      [{ PGDOCK_WORKER_POOL_SIZE: '0' }, /`workerPoolSize` option to be a whole number from 1 to 1000/],
+    ];
+    for (const [env, message] of cases) {
+      const err = pgdockErrorFrom(() => resolveOptions({ projectRoot: root }, env));
+      expect(err.code).to.equal(ErrorCodes.INVALID_OPTION);
+      expect(err.message).to.match(message);
+    }
+    const secret = pgdockErrorFrom(() => resolveOptions({ projectRoot: root, workerPassword: 12345678 as unknown as string }, {}));
+    expect(secret.message).to.contain('`workerPassword` option to be a non-empty string');
+    expect(secret.message).to.not.contain('12345678');
+  });
+
+  it('worker databases: max_connections fits jobs × (pool + pgdock\'s) when 100 would not, unless set by the user', function () {
+    const args = (env: Record<string, string>) => resolveOptions({ projectRoot: root }, { PGDOCK_WORKER_DATABASE: 'true', ...env }).postgresArgs;
+    expect(args({ PGDOCK_RUN_JOBS: '4' }), '4 × (10 + 4) + 10 = 66 fits the default').to.deep.equal([]);
+    expect(args({ PGDOCK_RUN_JOBS: '8', PGDOCK_WORKER_POOL_SIZE: '20' }), '8 × 24 + 10 = 202').to.deep.equal(['-c', 'max_connections=250']);
+    expect(args({ PGDOCK_RUN_JOBS: '8', PGDOCK_WORKER_POOL_SIZE: '20', PGDOCK_POSTGRES_ARGS: '-c max_connections=30' })).to.deep.equal(['-c', 'max_connections=30']);
+    expect(resolveOptions({ projectRoot: root }, { PGDOCK_RUN_JOBS: '8', PGDOCK_WORKER_POOL_SIZE: '20' }).postgresArgs, 'only with workerDatabase').to.deep.equal([]);
+  });
+
   it('reads no env at import and none but what it is given', function () {
     expect(resolveOptions({ projectRoot: root }, { PGIMAGE: 'x', PGDOCK_IMAGE: '' }).image, 'empty env is unset; PG* is not ours').to.equal(DEFAULT_IMAGE);
   });
