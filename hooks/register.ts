@@ -5,7 +5,7 @@
 import type { Context, RootHookObject } from 'mocha';
 import { PgdockError } from '../lib/errors.js';
 import { mochaMode, type MochaMode } from '../lib/mocha-mode.js';
-import { RUN_JOBS_ENV, resolveOptions, type ResolvedOptions } from '../lib/options.js';
+import { RUN_JOBS_ENV, findProjectRoot, readPackageConfig, resolveOptions, type ResolvedOptions } from '../lib/options.js';
 import { closeProcessClient, closeProcessPairs, createPgScope, queryLog, type PgContext, type PgScope, type TimedRunnable } from '../lib/pg-context.js';
 import { failureContext, loadAddContext } from '../lib/report-context.js';
 import { beginRun, endRun, stopSignalCleanup } from '../lib/run-lifecycle.js';
@@ -122,13 +122,22 @@ function plainBootstrapError(err: unknown): Error {
   return plain;
 }
 
+function workerDatabaseInPackage(): boolean {
+  try {
+    return Boolean(readPackageConfig(process.env.PGDOCK_PROJECT_ROOT ?? findProjectRoot(process.cwd())).workerDatabase);
+  } catch {
+    return true; // an unreadable package.json#pgdock: cannot tell, so do not go on
+  }
+}
+
 /** Whether per-worker databases are asked for; an invalid config otherwise fails where it is used, as before. */
 function workerDatabaseOptions(): ResolvedOptions | undefined {
   try {
     const options = resolveOptions();
     return options.workerDatabase ? options : undefined;
   } catch (err) {
-    if (process.env.PGDOCK_WORKER_DATABASE) throw err;
+    // Asked for, but misconfigured: stop before spec files load and read whatever PG* says.
+    if (process.env.PGDOCK_WORKER_DATABASE || workerDatabaseInPackage()) throw plainBootstrapError(err);
     return undefined;
   }
 }

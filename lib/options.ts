@@ -428,7 +428,8 @@ export function findProjectRoot(from: string): string {
   }
 }
 
-function readPackageConfig(projectRoot: string): Record<string, unknown> {
+/** `package.json#pgdock` of the project, unvalidated (`{}` when absent). */
+export function readPackageConfig(projectRoot: string): Record<string, unknown> {
   const file = join(projectRoot, 'package.json');
   let pkg: unknown;
   try {

@@ -1,3 +1,4 @@
+import type { SerializedError } from './errors.js';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { Sql, TransactionSql } from 'postgres';
@@ -25,6 +26,8 @@ export interface SchemaMark {
   key: string;
   pair: string;
   keptUntil?: string;
+  /** A worker template whose build failed: the error, replayed to the other workers of that run. */
+  error?: SerializedError;
   /** For test databases: the pair's schema names inside it (their slots are cluster-wide). */
   schemas?: string[];
 }

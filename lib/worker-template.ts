@@ -101,6 +101,15 @@ function setupFailed(err: unknown, what: string): PgdockError {
   );
 }
 
+function parseMark(text: string | null | undefined): SchemaMark | undefined {
+  try {
+    const mark = text ? (JSON.parse(text) as SchemaMark) : undefined;
+    return mark?.pgdock === 1 ? mark : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function markComment(mark: SchemaMark): string {
   return literal(JSON.stringify(mark));
 }
@@ -137,12 +146,15 @@ export async function ensureWorkerTemplate(admin: Sql, options: ResolvedOptions,
     const [exists] = await conn`select 1 from pg_database where datname = ${name}`;
     if (exists) return name;
     const building = `${name}_building`;
+    const [left] = await conn<{ mark: string | null }[]>`select shobj_description(oid, 'pg_database') as mark from pg_database where datname = ${building}`;
+    const failed = parseMark(left?.mark);
+    // Another worker of this run failed to build it: the same error, without trying again.
+    if (failed?.pair === 'template-failed' && failed.owner.run === who.run && failed.error) throw PgdockError.fromJSON(failed.error);
     log('building template %s', name);
     await conn.unsafe(`drop database if exists ${building} with (force)`);
     await conn.unsafe(`create database ${building} owner ${quoteIdent(owner)}`);
     const login: DatabaseLogin = { ...server, database: building };
     const db = postgres(loginUrl(login), { max: 1, onnotice: () => {} });
-    let built = false;
     try {
       for (const file of setupSqlFiles(options.workerSetup)) {
         try {
@@ -167,10 +179,16 @@ export async function ensureWorkerTemplate(admin: Sql, options: ResolvedOptions,
           throw setupFailed(err, where);
         }
       }
-      built = true;
+    } catch (err) {
+      // Left marked with the error for the run's other workers; swept with the run (or its dead owner).
+      const error = err instanceof PgdockError ? err : setupFailed(err, 'the template');
+      await db.end({ timeout: 1 });
+      await conn`select pg_terminate_backend(pid) from pg_stat_activity where datname = ${building} and pid <> pg_backend_pid()`.catch(() => {});
+      const mark: SchemaMark = { pgdock: 1, state: 'pool', owner: who, key, pair: 'template-failed', error: error.toJSON() };
+      await conn.unsafe(`comment on database ${building} is ${markComment(mark)}`).catch(() => {});
+      throw error;
     } finally {
       await db.end({ timeout: 1 });
-      if (!built) await conn.unsafe(`drop database if exists ${building} with (force)`).catch(() => {});
     }
     // A migration tool may leave its own pool open: nobody may be connected to a template that is cloned.
     await conn`select pg_terminate_backend(pid) from pg_stat_activity where datname = ${building} and pid <> pg_backend_pid()`;
