@@ -167,6 +167,11 @@ export async function mochaHooks(): Promise<RootHookObject> {
   try {
     db = await createWorkerDatabase(resolved, mode);
   } catch (err) {
+    // A serial run ends here without mocha's global teardown: give up what this run acquired.
+    if (mode.role !== 'worker') {
+      await endRun().catch(() => {});
+      stopSignalCleanup();
+    }
     // Thrown on: mocha then loads none of this process's spec files, which would otherwise read
     // their defaults (often a developer's own database) from an environment pgdock did not set.
     throw plainBootstrapError(err);

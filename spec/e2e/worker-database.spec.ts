@@ -12,7 +12,7 @@ import { serverPaths } from '../../lib/server-key.js';
 import { connectionUrl, type ServerInfo } from '../../lib/server-info.js';
 import { REPO_ROOT } from '../support/paths.js';
 import { SampleProject } from '../support/sample-project.js';
-import { removeProjectServers } from '../support/server-watch.js';
+import { projectServers, removeProjectServers } from '../support/server-watch.js';
 import { onlyOn } from '../support/spec-provider.js';
 
 /**
@@ -252,6 +252,13 @@ describe('an existing suite on a database per worker (fixtures/existing-suite: P
     expect(result.output, 'no stack from inside a dependency').to.not.match(/node_modules\/(postgres|workerpool)/);
     expect(result.observations, 'no file ran').to.have.length(0);
     expect(await workerDatabases(held.admin)).to.deep.equal([]);
+
+    const serialRun = await runSuite([], { PGDOCK_POSTGRES_ARGS: '-c max_connections=20', PGDOCK_WORKER_POOL_SIZE: '80' });
+    expect(serialRun.code).to.not.equal(0);
+    expect(serialRun.output).to.match(/\[ERR_PGDOCK_CONNECTION_BUDGET\] [^\n]*1 worker\(s\) × \(pool of 80 \+ 4 for pgdock\) need 84/);
+    expect(serialRun.observations).to.have.length(0);
+    expect((await projectServers(project.projectKey)).map((s) => s.id), 'the failed runs left no server (mocha skips its global teardown after a failed require)')
+      .to.deep.equal([held.server.containerId ?? String(held.server.pid ?? 'external')].filter((id) => id !== 'external'));
   });
 });
 
