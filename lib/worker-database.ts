@@ -155,7 +155,8 @@ export async function createWorkerDatabase(options: ResolvedOptions, mode: Mocha
     await sql.unsafe(`comment on database ${temp} is ${markComment(mark)}`);
     await claimName(sql, temp, name);
     const db: WorkerDatabase = { ...login, database: name, server, mark };
-    await proveLogin(db);
+    // On its own servers pgdock just set the role's password; an external server's role was left as it was.
+    if (options.workerUser && server.provider === 'external') await proveLogin(db);
     log('worker %s (pid %d) has database %s', mode.workerId, process.pid, name);
     return db;
   } catch (err) {
