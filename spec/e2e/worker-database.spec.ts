@@ -98,7 +98,7 @@ describe('an existing suite on a database per worker (fixtures/existing-suite: P
   this.timeout(240_000);
   let project: SampleProject;
   let held: Awaited<ReturnType<typeof holdServer>>;
-  const observeDir = () => join(project.dir, 'observed');
+  const observeDir = () => join(project.dir, 'observed-killed');
 
   before(async function () {
     project = await SampleProject.fromFolder(join(REPO_ROOT, 'fixtures', 'existing-suite'));
@@ -114,13 +114,14 @@ describe('an existing suite on a database per worker (fixtures/existing-suite: P
     }
   });
 
-  async function runSuite(args: string[], env: Record<string, string> = {}): Promise<SuiteRun> {
-    rmSync(observeDir(), { recursive: true, force: true });
-    mkdirSync(observeDir());
-    const report = join(project.dir, 'report.json');
+  async function runSuite(args: string[], env: Record<string, string> = {}, tag = 'run'): Promise<SuiteRun> {
+    const observed = join(project.dir, `observed-${tag}`);
+    rmSync(observed, { recursive: true, force: true });
+    mkdirSync(observed);
+    const report = join(project.dir, `report-${tag}.json`);
     rmSync(report, { force: true });
     const result = await project.mocha(['--require', './observe.cjs', '--reporter', 'json', '--reporter-option', `output=${report}`, ...args], {
-      OBSERVE_DIR: observeDir(),
+      OBSERVE_DIR: observed,
       OBSERVE_ADMIN_URL: connectionUrl(held.server),
       ...env,
     }).done;
@@ -132,7 +133,7 @@ describe('an existing suite on a database per worker (fixtures/existing-suite: P
     } catch {
       stats = undefined;
     }
-    const observations = readdirSync(observeDir()).map((f) => JSON.parse(readFileSync(join(observeDir(), f), 'utf8')) as Observation);
+    const observations = readdirSync(observed).map((f) => JSON.parse(readFileSync(join(observed, f), 'utf8')) as Observation);
     // The JSON reporter writes failures (and their messages) to its file, not to the terminal.
     const failures = stats ? (JSON.parse(reported) as { failures: Array<{ fullTitle: string; err: { message?: string } }> }).failures.map((f) => `${f.fullTitle}: ${f.err.message ?? ''}`) : [];
     return { code: result.code, output: [result.stdout, result.stderr, ...failures].join('\n'), stats, observations };
@@ -195,6 +196,33 @@ describe('an existing suite on a database per worker (fixtures/existing-suite: P
         }
       }
       expect(await workerDatabases(held.admin), `round ${round}: none left`).to.deep.equal([]);
+    }
+  });
+
+  it('two runs at once, each --parallel --jobs 2: both pass all 40, on databases of their own; none left', async function () {
+    const [a, b] = await Promise.all([runSuite(['--parallel', '--jobs', '2'], {}, 'a'), runSuite(['--parallel', '--jobs', '2'], {}, 'b')]);
+    for (const r of [a, b]) {
+      expect(r.code, r.output).to.equal(0);
+      expect(counts(r.stats)).to.deep.equal({ tests: 40, passes: 40, failures: 0, pending: 0 });
+    }
+    const names = (r: SuiteRun) => new Set(r.observations.map((o) => o.env));
+    const overlap = [...names(a)].filter((n) => names(b).has(n));
+    expect(overlap, 'no database used by both runs').to.deep.equal([]);
+    expect(await workerDatabases(held.admin)).to.deep.equal([]);
+  });
+
+  it('a worker killed mid-run: the others finish, its database goes with the run', async function () {
+    const crash = join(project.dir, 'test', 'zz-crash.spec.js');
+    writeFileSync(crash, `'use strict';\ndescribe('crash', () => { it('kills its own worker', () => { process.kill(process.pid, 'SIGKILL'); }); });\n`);
+    try {
+      const result = await runSuite(['--parallel', '--jobs', '3']);
+      expect(result.code, 'the crash fails the run').to.not.equal(0);
+      expect(result.stats?.passes, `the other files' tests pass: ${result.output}`).to.equal(40);
+      const made = new Set(result.observations.flatMap((o) => o.workerDbs.map((d) => d.name)).filter((n) => !n.startsWith('pgdock_pool_')));
+      expect(made.size, 'workers had databases').to.be.greaterThan(1);
+      expect(await workerDatabases(held.admin), 'none left, the dead worker\'s included').to.deep.equal([]);
+    } finally {
+      rmSync(crash, { force: true });
     }
   });
 
