@@ -69,9 +69,10 @@ export async function sweepDatabases(sql: Sql, extra: (mark: SchemaMark) => bool
   const doomed = marked.filter(({ mark }) =>
     mark.state === 'kept' ? Date.parse(mark.keptUntil ?? '') < now : mark.pair !== 'template' && (!ownerAlive(mark.owner) || extra(mark)));
   const markedNames = new Set(marked.map((m) => m.name));
-  const unmarked = await sql<{ name: string }[]>`select datname as name from pg_database where datname like 'pgdock\_pool\_%'`;
+  // Clones named after their maker's pid (pool clones; worker databases before their rename), not yet marked.
+  const unmarked = await sql<{ name: string }[]>`select datname as name from pg_database where datname like 'pgdock\_pool\_%' or datname like 'pgdock\_wtmp\_%'`;
   for (const { name } of unmarked) {
-    const pid = Number(/^pgdock_pool_(\d+)_/.exec(name)?.[1]);
+    const pid = Number(/^pgdock_(?:pool|wtmp)_(\d+)_/.exec(name)?.[1]);
     if (!markedNames.has(name) && pid && !ownerAlive({ pid, host: hostname(), run: '' })) doomed.push({ name, mark: {} as SchemaMark });
   }
   for (const { name, mark } of doomed) await dropDatabase(sql, name, mark.schemas ?? []);

@@ -130,8 +130,8 @@ function toSetupError(err: unknown): PgdockError {
 /**
  * For this worker (or serial run): attaches to the shared server, sweeps databases of crashed
  * workers, checks the connection budget, makes the suite's role and the template (once per setup),
- * and clones this worker's database from it under a temporary name (swept if this process dies
- * mid-way) before renaming it to its own.
+ * and clones this worker's database from it under a temporary name (`pgdock_wtmp_<pid>_…`, swept if
+ * this process dies mid-way) before renaming it to its own.
  */
 export async function createWorkerDatabase(options: ResolvedOptions, mode: MochaMode): Promise<WorkerDatabase> {
   const run = currentRun();
@@ -150,7 +150,7 @@ export async function createWorkerDatabase(options: ResolvedOptions, mode: Mocha
     const template = hasWorkerSetup(options) ? await ensureWorkerTemplate(sql, options, { ...login, database: server.database }, user, owner) : undefined;
     const name = workerDatabaseName(options.workerDatabaseName, mode.workerId, run.runId);
     const mark: SchemaMark = { pgdock: 1, state: 'claimed', owner, key: template ? templateKey(options, user) : 'empty', pair: 'worker' };
-    const temp = `pgdock_pool_${process.pid}_${createNonce()}`;
+    const temp = `pgdock_wtmp_${process.pid}_${createNonce()}`;
     await sql.unsafe(`create database ${temp}${template ? ` template ${template}` : ''} owner ${quoteIdent(user)}`);
     await sql.unsafe(`comment on database ${temp} is ${markComment(mark)}`);
     await claimName(sql, temp, name);

@@ -90,7 +90,7 @@ async function holdServer(project: SampleProject): Promise<{ server: ServerInfo;
 /** Worker databases (and half-made clones) on the server, by name. */
 async function workerDatabases(admin: Sql): Promise<string[]> {
   const rows = await admin<{ name: string }[]>`select datname as name from pg_database
-    where shobj_description(oid, 'pg_database') like '%"pair":"worker"%' or datname like 'pgdock\\_pool\\_%' order by 1`;
+    where shobj_description(oid, 'pg_database') like '%"pair":"worker"%' or datname like 'pgdock\\_wtmp\\_%' order by 1`;
   return rows.map((r) => r.name);
 }
 
@@ -191,8 +191,8 @@ describe('an existing suite on a database per worker (fixtures/existing-suite: P
         for (const db of o.workerDbs) {
           expect(db.ownerPid, `${db.name} made by mocha's main process`).to.not.equal(mainPid);
           // A worker that got no file is not observed, and one still making its database shows it under
-          // its temporary name (pgdock_pool_<pid>_…); the others made the database they used.
-          if (dbByPid.has(db.ownerPid) && !db.name.startsWith('pgdock_pool_')) expect(dbByPid.get(db.ownerPid)!.has(db.name), `${db.name} made by the worker that used it`).to.equal(true);
+          // its temporary name (pgdock_wtmp_<pid>_…); the others made the database they used.
+          if (dbByPid.has(db.ownerPid) && !db.name.startsWith('pgdock_wtmp_')) expect(dbByPid.get(db.ownerPid)!.has(db.name), `${db.name} made by the worker that used it`).to.equal(true);
         }
       }
       expect(await workerDatabases(held.admin), `round ${round}: none left`).to.deep.equal([]);
@@ -218,7 +218,7 @@ describe('an existing suite on a database per worker (fixtures/existing-suite: P
       const result = await runSuite(['--parallel', '--jobs', '3']);
       expect(result.code, 'the crash fails the run').to.not.equal(0);
       expect(result.stats?.passes, `the other files' tests pass: ${result.output}`).to.equal(40);
-      const made = new Set(result.observations.flatMap((o) => o.workerDbs.map((d) => d.name)).filter((n) => !n.startsWith('pgdock_pool_')));
+      const made = new Set(result.observations.flatMap((o) => o.workerDbs.map((d) => d.name)).filter((n) => !n.startsWith('pgdock_wtmp_')));
       expect(made.size, 'workers had databases').to.be.greaterThan(1);
       expect(await workerDatabases(held.admin), 'none left, the dead worker\'s included').to.deep.equal([]);
     } finally {
@@ -271,19 +271,19 @@ describe('an existing suite on a database per worker (fixtures/existing-suite: P
   });
 
   it('refuses up front when the server cannot hold jobs × the pool (ERR_PGDOCK_CONNECTION_BUDGET): no spec file loads', async function () {
-    // max_connections=20 on a server pgdock starts; an external one has its own (300 in CI), which 4 × 84 exceeds too.
-    const result = await runSuite(['--parallel', '--jobs', '4'], { PGDOCK_POSTGRES_ARGS: '-c max_connections=20', PGDOCK_WORKER_POOL_SIZE: '80' });
+    // max_connections=20 on a server pgdock starts; an external one has its own (300 in CI), which even one worker × 304 exceeds.
+    const result = await runSuite(['--parallel', '--jobs', '4'], { PGDOCK_POSTGRES_ARGS: '-c max_connections=20', PGDOCK_WORKER_POOL_SIZE: '300' });
     expect(result.code).to.not.equal(0);
     expect(result.output).to.contain('[ERR_PGDOCK_CONNECTION_BUDGET]');
-    expect(result.output).to.match(/4 worker\(s\) × \(pool of 80 \+ 4 for pgdock\) need 336/);
+    expect(result.output).to.match(/4 worker\(s\) × \(pool of 300 \+ 4 for pgdock\) need 1216/);
     expect(result.output).to.contain('Hint: Lower --jobs, or set workerPoolSize');
     expect(result.output, 'no stack from inside a dependency').to.not.match(/node_modules\/(postgres|workerpool)/);
     expect(result.observations, 'no file ran').to.have.length(0);
     expect(await workerDatabases(held.admin)).to.deep.equal([]);
 
-    const serialRun = await runSuite([], { PGDOCK_POSTGRES_ARGS: '-c max_connections=20', PGDOCK_WORKER_POOL_SIZE: '80' });
+    const serialRun = await runSuite([], { PGDOCK_POSTGRES_ARGS: '-c max_connections=20', PGDOCK_WORKER_POOL_SIZE: '300' });
     expect(serialRun.code).to.not.equal(0);
-    expect(serialRun.output).to.match(/\[ERR_PGDOCK_CONNECTION_BUDGET\] [^\n]*1 worker\(s\) × \(pool of 80 \+ 4 for pgdock\) need 84/);
+    expect(serialRun.output).to.match(/\[ERR_PGDOCK_CONNECTION_BUDGET\] [^\n]*1 worker\(s\) × \(pool of 300 \+ 4 for pgdock\) need 304/);
     expect(serialRun.observations).to.have.length(0);
     expect((await projectServers(project.projectKey)).map((s) => s.id), 'the failed runs left no server (mocha skips its global teardown after a failed require)')
       .to.deep.equal([held.server.containerId ?? String(held.server.pid ?? 'external')].filter((id) => id !== 'external'));
