@@ -1,10 +1,10 @@
-import type { SerializedError } from './errors.js';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { Sql, TransactionSql } from 'postgres';
 import { createDebug } from './debug.js';
 import { isProcessAlive } from './leases.js';
 import { createNonce, isPlainIdentifier, type SchemaPairNames } from './schema-names.js';
+import type { SerializedError } from './errors.js';
 
 const log = createDebug('pairs');
 /** Background jobs run on this many connections at once (the client passed as workSql needs as many). */
