@@ -10,7 +10,7 @@ import { processStartTime } from '../lib/leases.js';
 import { resolveOptions } from '../lib/options.js';
 import { schemaPairNames } from '../lib/schema-names.js';
 import { PairClient } from '../lib/schema-pairs.js';
-import { connectionUrl } from '../lib/server-info.js';
+import { connectionUrl, type ServerInfo } from '../lib/server-info.js';
 import { median, percentile, round } from './stats.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -28,7 +28,7 @@ interface Figures {
 }
 
 /** Simulated tests through the real path: a pool thread per process, claims by rename. */
-async function pooled(url: string, info: Parameters<typeof connectionUrl>[0], files: string[], paceMs: number): Promise<Figures> {
+async function pooled(url: string, info: ServerInfo, files: string[], paceMs: number): Promise<Figures> {
   const client = new PairClient({
     isolation: 'schema',
     server: info,

@@ -38,7 +38,7 @@ function hostForUrl(host: string): string {
 }
 
 /** A `postgres://` URL with the password in it, for clients and `pgdock url`. */
-export function connectionUrl(info: ServerInfo): string {
+export function connectionUrl(info: Pick<ServerInfo, 'host' | 'port' | 'user' | 'password' | 'database'>): string {
   const user = encodeURIComponent(info.user);
   const pass = encodeURIComponent(info.password);
   return `postgres://${user}:${pass}@${hostForUrl(info.host)}:${info.port}/${encodeURIComponent(info.database)}`;

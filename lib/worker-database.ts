@@ -12,7 +12,7 @@ import { currentRun } from './run-identity.js';
 import { createNonce } from './schema-names.js';
 import { literal, ownerAlive, type SchemaMark, type SchemaOwner } from './schema-pool.js';
 import { connectionUrl, type ServerInfo } from './server-info.js';
-import { ensureWorkerTemplate, hasWorkerSetup, loginEnv, loginUrl, markComment, quoteIdent, templateKey, whenUnused, type DatabaseLogin } from './worker-template.js';
+import { ensureWorkerTemplate, hasWorkerSetup, loginEnv, markComment, parseMark, quoteIdent, whenUnused, type DatabaseLogin } from './worker-template.js';
 
 const log = createDebug('worker-db');
 
@@ -80,14 +80,9 @@ async function ensureRole(sql: Sql, role: string, password: string, provider: Se
 async function nameTaken(sql: Sql, name: string): Promise<PgdockError | null> {
   const [row] = await sql<{ mark: string | null }[]>`select shobj_description(oid, 'pg_database') as mark from pg_database where datname = ${name}`;
   if (!row) return null;
-  let mark: SchemaMark | undefined;
-  try {
-    mark = row.mark ? (JSON.parse(row.mark) as SchemaMark) : undefined;
-  } catch {
-    mark = undefined;
-  }
+  const mark = parseMark(row.mark);
   const hint = 'Keep {run} in workerDatabaseName (the default, pgdock_w{worker}_{run}, has it) so runs at once get names of their own.';
-  if (mark?.pgdock !== 1) {
+  if (!mark) {
     return new PgdockError(ErrorCodes.DATABASE_IN_USE, `A database named ${name} exists and pgdock did not create it; pgdock never drops it.`, hint, { database: name });
   }
   if (mark.state === 'kept' && Date.parse(mark.keptUntil ?? '') > Date.now()) {
@@ -149,9 +144,9 @@ export async function createWorkerDatabase(options: ResolvedOptions, mode: Mocha
     const login = { host: server.host, port: server.port, user, password };
     const template = hasWorkerSetup(options) ? await ensureWorkerTemplate(sql, options, { ...login, database: server.database }, user, owner) : undefined;
     const name = workerDatabaseName(options.workerDatabaseName, mode.workerId, run.runId);
-    const mark: SchemaMark = { pgdock: 1, state: 'claimed', owner, key: template ? templateKey(options, user) : 'empty', pair: 'worker' };
+    const mark: SchemaMark = { pgdock: 1, state: 'claimed', owner, key: template?.key ?? 'empty', pair: 'worker' };
     const temp = `pgdock_wtmp_${process.pid}_${createNonce()}`;
-    await sql.unsafe(`create database ${temp}${template ? ` template ${template}` : ''} owner ${quoteIdent(user)}`);
+    await sql.unsafe(`create database ${temp}${template ? ` template ${template.name}` : ''} owner ${quoteIdent(user)}`);
     await sql.unsafe(`comment on database ${temp} is ${markComment(mark)}`);
     await claimName(sql, temp, name);
     const db: WorkerDatabase = { ...login, database: name, server, mark };
@@ -168,7 +163,7 @@ export async function createWorkerDatabase(options: ResolvedOptions, mode: Mocha
 
 /** Logs in as the suite will, so a role that cannot is reported here and not by the suite's first query. */
 async function proveLogin(db: WorkerDatabase): Promise<void> {
-  const sql = postgres(loginUrl(db), { max: 1, onnotice: () => {}, connect_timeout: 10 });
+  const sql = postgres(connectionUrl(db), { max: 1, onnotice: () => {}, connect_timeout: 10 });
   try {
     await sql`select 1`;
   } catch (err) {
@@ -188,7 +183,7 @@ async function proveLogin(db: WorkerDatabase): Promise<void> {
 /** Sets `DATABASE_URL`, `PG*` and the mapped names in `env` (the worker's `process.env`). */
 export function exportWorkerEnv(db: DatabaseLogin, options: ResolvedOptions, env: Record<string, string | undefined> = process.env): void {
   Object.assign(env, loginEnv(db));
-  const fields = { url: loginUrl(db), host: db.host, port: String(db.port), user: db.user, password: db.password, database: db.database };
+  const fields = { url: connectionUrl(db), host: db.host, port: String(db.port), user: db.user, password: db.password, database: db.database };
   for (const [name, field] of Object.entries(options.workerEnv)) env[name] = fields[field];
 }
 

@@ -1,11 +1,12 @@
-import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import postgres, { type Sql } from 'postgres';
 import { createDebug } from './debug.js';
 import { ErrorCodes, PgdockError, redactSecrets } from './errors.js';
 import type { ResolvedOptions } from './options.js';
+import { hashInputs } from './prepare-once.js';
+import { connectionUrl } from './server-info.js';
 import { literal, type SchemaMark, type SchemaOwner } from './schema-pool.js';
 
 const log = createDebug('worker-db');
@@ -31,15 +32,10 @@ export interface DatabaseLogin {
   database: string;
 }
 
-export function loginUrl(login: DatabaseLogin): string {
-  const host = login.host.includes(':') ? `[${login.host}]` : login.host;
-  return `postgres://${encodeURIComponent(login.user)}:${encodeURIComponent(login.password)}@${host}:${login.port}/${encodeURIComponent(login.database)}`;
-}
-
 /** `DATABASE_URL` and the `PG*` variables libpq, node-postgres and postgres.js read. */
 export function loginEnv(login: DatabaseLogin): Record<string, string> {
   return {
-    DATABASE_URL: loginUrl(login),
+    DATABASE_URL: connectionUrl(login),
     PGHOST: login.host,
     PGPORT: String(login.port),
     PGUSER: login.user,
@@ -65,27 +61,17 @@ export function setupSqlFiles(entries: string[]): string[] {
   return files;
 }
 
-function allFiles(path: string, out: string[]): void {
-  let stat;
-  try {
-    stat = statSync(path);
-  } catch {
-    throw new PgdockError(ErrorCodes.INVALID_OPTION, `The worker setup input ${path} does not exist.`, 'Fix workerSetupInputs or workerSetupModule (paths are relative to the project root).', { file: path });
-  }
-  if (stat.isDirectory()) for (const name of readdirSync(path).sort()) allFiles(join(path, name), out);
-  else out.push(path);
-}
-
-/** Hash of everything the template depends on: SQL files, the module, its inputs, the owner role. */
+/**
+ * Hash of everything the template depends on: SQL files, the module, its inputs (whole folders), the
+ * owner role. Missing files are named here, in the words of these options.
+ */
 export function templateKey(options: ResolvedOptions, owner: string): string {
-  const hash = createHash('sha256').update(`owner\0${owner}\0`);
-  const add = (label: string, file: string) => hash.update(`${label}\0${relative(options.projectRoot, file)}\0`).update(readFileSync(file)).update('\0');
-  for (const file of setupSqlFiles(options.workerSetup)) add('sql', file);
-  if (options.workerSetupModule) add('module', options.workerSetupModule);
-  const inputs: string[] = [];
-  for (const entry of options.workerSetupInputs) allFiles(entry, inputs);
-  for (const file of inputs) add('input', file);
-  return hash.digest('hex').slice(0, 16);
+  const sqlFiles = setupSqlFiles(options.workerSetup);
+  const others = [...(options.workerSetupModule ? [options.workerSetupModule] : []), ...options.workerSetupInputs];
+  for (const path of others) {
+    if (!existsSync(path)) throw new PgdockError(ErrorCodes.INVALID_OPTION, `The worker setup input ${path} does not exist.`, 'Fix workerSetupModule or workerSetupInputs (paths are relative to the project root).', { file: path });
+  }
+  return hashInputs({ files: [...sqlFiles, ...others], values: [`owner:${owner}`] }, options.projectRoot);
 }
 
 export function hasWorkerSetup(options: ResolvedOptions): boolean {
@@ -101,7 +87,8 @@ function setupFailed(err: unknown, what: string): PgdockError {
   );
 }
 
-function parseMark(text: string | null | undefined): SchemaMark | undefined {
+/** pgdock's mark on a database (its comment), if it is one. */
+export function parseMark(text: string | null | undefined): SchemaMark | undefined {
   try {
     const mark = text ? (JSON.parse(text) as SchemaMark) : undefined;
     return mark?.pgdock === 1 ? mark : undefined;
@@ -137,14 +124,14 @@ export async function whenUnused(sql: Sql, statement: string): Promise<void> {
  * process gets the advisory lock first; the others wait for it and find it built. It is renamed into
  * place only once complete, so a half-built template is never cloned.
  */
-export async function ensureWorkerTemplate(admin: Sql, options: ResolvedOptions, server: DatabaseLogin, owner: string, who: SchemaOwner): Promise<string> {
+export async function ensureWorkerTemplate(admin: Sql, options: ResolvedOptions, server: DatabaseLogin, owner: string, who: SchemaOwner): Promise<{ name: string; key: string }> {
   const key = templateKey(options, owner);
   const name = `pgdock_wtpl_${key}`;
   const conn = await admin.reserve();
   try {
     await conn`select pg_advisory_lock(hashtext(${name}))`;
     const [exists] = await conn`select 1 from pg_database where datname = ${name}`;
-    if (exists) return name;
+    if (exists) return { name, key };
     const building = `${name}_building`;
     const [left] = await conn<{ mark: string | null }[]>`select shobj_description(oid, 'pg_database') as mark from pg_database where datname = ${building}`;
     const failed = parseMark(left?.mark);
@@ -154,7 +141,7 @@ export async function ensureWorkerTemplate(admin: Sql, options: ResolvedOptions,
     await conn.unsafe(`drop database if exists ${building} with (force)`);
     await conn.unsafe(`create database ${building} owner ${quoteIdent(owner)}`);
     const login: DatabaseLogin = { ...server, database: building };
-    const db = postgres(loginUrl(login), { max: 1, onnotice: () => {} });
+    const db = postgres(connectionUrl(login), { max: 1, onnotice: () => {} });
     try {
       for (const file of setupSqlFiles(options.workerSetup)) {
         try {
@@ -174,7 +161,7 @@ export async function ensureWorkerTemplate(admin: Sql, options: ResolvedOptions,
           throw setupFailed(err, where);
         }
         try {
-          await fn({ sql: db, url: loginUrl(login), env: loginEnv(login) });
+          await fn({ sql: db, url: connectionUrl(login), env: loginEnv(login) });
         } catch (err) {
           throw setupFailed(err, where);
         }
@@ -196,7 +183,7 @@ export async function ensureWorkerTemplate(admin: Sql, options: ResolvedOptions,
     await whenUnused(conn, `alter database ${building} rename to ${name}`);
     await conn.unsafe(`comment on database ${name} is ${markComment(mark)}`);
     log('template %s built', name);
-    return name;
+    return { name, key };
   } finally {
     await conn`select pg_advisory_unlock(hashtext(${name}))`.catch(() => {});
     conn.release();
