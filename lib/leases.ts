@@ -25,12 +25,22 @@ export function processStartTime(pid: number): string | undefined {
   }
 }
 
+/**
+ * Whether `pid` runs. A killed process whose parent died too stays a zombie until init reaps it
+ * (seconds, on some machines): signal 0 still reaches it, so its state (Linux) is read as well.
+ */
 export function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return true; // no /proc (not Linux), or it just went: signal 0 said it was there
   }
 }
 

@@ -1,9 +1,9 @@
 import { expect } from 'chai';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hasLease, removeLease, sweepLeases, writeLease } from '../../lib/leases.js';
+import { hasLease, isProcessAlive, removeLease, sweepLeases, writeLease } from '../../lib/leases.js';
 import { readState, writeState } from '../../lib/state-file.js';
 
 describe('leases and the state file', function () {
@@ -46,5 +46,25 @@ describe('leases and the state file', function () {
     expect(readState(file)).to.equal(null);
     writeFileSync(file, '{"version":2}');
     expect(readState(file)).to.equal(null);
+  });
+
+  it('a zombie (killed, not yet reaped) is dead, though signal 0 still reaches it', async function () {
+    // `sleep 5` becomes the parent of the finished `true` and never waits for it: a real zombie.
+    const shell = spawn('sh', ['-c', 'true & echo $!; exec sleep 5'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    try {
+      const pid = await new Promise<number>((resolve) => shell.stdout.once('data', (d: Buffer) => resolve(Number(String(d).trim()))));
+      let state = '';
+      for (let i = 0; i < 50 && state !== 'Z'; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+      }
+      expect(state, 'the child is a zombie').to.equal('Z');
+      expect(() => process.kill(pid, 0), 'signal 0 reaches it').to.not.throw();
+      expect(isProcessAlive(pid)).to.equal(false);
+      expect(isProcessAlive(shell.pid!), 'its live parent').to.equal(true);
+    } finally {
+      shell.kill('SIGKILL');
+    }
   });
 });
