@@ -49,12 +49,13 @@ describe('leases and the state file', function () {
   });
 
   it('a zombie (killed, not yet reaped) is dead, though signal 0 still reaches it', async function () {
-    // `sleep 5` becomes the parent of the finished `true` and never waits for it: a real zombie.
-    const shell = spawn('sh', ['-c', 'true & echo $!; exec sleep 5'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    // The shell becomes `sleep 5`, which never waits for its child: when the child (`sleep 1`)
+    // ends after the exec, it stays a zombie.
+    const shell = spawn('sh', ['-c', 'sleep 1 & echo $!; exec sleep 5'], { stdio: ['ignore', 'pipe', 'ignore'] });
     try {
       const pid = await new Promise<number>((resolve) => shell.stdout.once('data', (d: Buffer) => resolve(Number(String(d).trim()))));
       let state = '';
-      for (let i = 0; i < 50 && state !== 'Z'; i++) {
+      for (let i = 0; i < 150 && state !== 'Z'; i++) {
         await new Promise((r) => setTimeout(r, 20));
         const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
         state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
