@@ -17,6 +17,8 @@ export const ErrorCodes = {
   CLI_USAGE: 'ERR_PGDOCK_CLI_USAGE',
   CONNECTION_BUDGET: 'ERR_PGDOCK_CONNECTION_BUDGET',
   DATABASE_IN_USE: 'ERR_PGDOCK_DATABASE_IN_USE',
+  UNSAFE_STATE: 'ERR_PGDOCK_UNSAFE_STATE',
+  SERVER_GONE: 'ERR_PGDOCK_SERVER_GONE',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
