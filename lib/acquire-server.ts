@@ -1,8 +1,10 @@
-import { accessSync, constants, mkdirSync } from 'node:fs';
+import { accessSync, constants } from 'node:fs';
 import { createDebug } from './debug.js';
 import { ErrorCodes, PgdockError, redactSecrets } from './errors.js';
 import { withFileLock } from './file-lock.js';
-import { sweepLeases, writeLease } from './leases.js';
+import { ensurePrivateDir } from './private-dir.js';
+import { leaseFor, sweepLeases, writeLease } from './leases.js';
+import { recordServerLease } from './server-leases.js';
 import { resolveOptions, type PgdockOptions, type ResolvedOptions } from './options.js';
 import { chooseProvider, forgetProviderChoice } from './providers/choose-provider.js';
 import { loadProvider } from './providers/provider.js';
@@ -14,12 +16,16 @@ import { readState, writeState } from './state-file.js';
 
 const log = createDebug('server');
 
-/** Makes `dir` (in the state dir), or says plainly that the state dir cannot be written. */
+/**
+ * Makes `dir` (in the state dir) private to this user, or refuses one that is not
+ * (`ERR_PGDOCK_UNSAFE_STATE`), or says plainly that the state dir cannot be written.
+ */
 export function ensureWritableDir(dir: string, options: Pick<ResolvedOptions, 'stateDir'>): void {
   try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    ensurePrivateDir(dir);
     accessSync(dir, constants.W_OK);
   } catch (err) {
+    if (err instanceof PgdockError) throw err;
     throw new PgdockError(
       ErrorCodes.STATE_DIR_NOT_WRITABLE,
       `pgdock cannot write its state dir ${options.stateDir} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}).`,
@@ -74,9 +80,11 @@ export async function acquireServerFor(resolved: ResolvedOptions, run: RunIdenti
           throw error;
         }
       },
-      { timeoutMs: options.lockTimeout, holderFile: paths.holderFile },
+      { timeoutMs: options.lockTimeout },
     );
-    if (!cached || (await probeSql(info))) return info;
+    // The round trip that proves a cached server answers also records the lease where every run sees it.
+    const answered = info.provider === 'external' ? !cached || (await probeSql(info)) : await recordServerLease(info, leaseFor(run));
+    if (answered) return info;
     log('cached %s server %s did not answer; rebuilding from what the provider knows', info.provider, info.containerId?.slice(0, 12) ?? info.pid);
     distrust = info.containerId;
   }

@@ -1,8 +1,13 @@
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { createDebug } from './debug.js';
+import { ensurePrivateDir, readPrivateFile } from './private-dir.js';
+import { isRecordedProcessAlive, processStartTime } from './process-liveness.js';
 import type { RunIdentity } from './run-identity.js';
+import { readJson, writeJson } from './state-file.js';
+
+export { isProcessAlive, processStartTime } from './process-liveness.js';
 
 const log = createDebug('lease');
 
@@ -15,70 +20,52 @@ export interface Lease {
   createdAt: string;
 }
 
-/** The kernel's start time of a pid (Linux), so a recycled pid is not mistaken for the owner. */
-export function processStartTime(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-  } catch {
-    return undefined;
-  }
-}
+/** Run ids are UUIDs pgdock made; anything else in their place is not ours to trust. */
+export const RUN_ID_PATTERN = /^[A-Za-z0-9-]{1,64}$/;
 
-/**
- * Whether `pid` runs. A killed process whose parent died too stays a zombie until init reaps it
- * (seconds, on some machines): signal 0 still reaches it, so its state (Linux) is read as well.
- */
-export function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    return state !== 'Z' && state !== 'X';
-  } catch {
-    return true; // no /proc (not Linux), or it just went: signal 0 said it was there
-  }
+/** A well-formed lease; anything else read from disk (or the server) is garbage, never live. */
+export function isLease(value: unknown): value is Lease {
+  const v = value as Partial<Lease> | null;
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof v.runId === 'string' &&
+    RUN_ID_PATTERN.test(v.runId) &&
+    Number.isInteger(v.pid) &&
+    (v.pid as number) > 0 &&
+    typeof v.hostname === 'string' &&
+    typeof v.createdAt === 'string' &&
+    (v.pidStart === undefined || typeof v.pidStart === 'string')
+  );
 }
 
 export function isLeaseLive(lease: Lease): boolean {
-  if (lease.hostname !== hostname()) return true; // another machine's run: we cannot tell, keep it
-  if (!isProcessAlive(lease.pid)) return false;
-  return lease.pidStart === undefined || lease.pidStart === processStartTime(lease.pid);
+  return isRecordedProcessAlive(lease, hostname());
 }
 
 function leaseFile(leasesDir: string, runId: string): string {
   return join(leasesDir, `${runId}.json`);
 }
 
+/** The lease a run holds, as written to disk and to the server. */
+export function leaseFor(run: RunIdentity): Lease {
+  return { runId: run.runId, pid: run.ownerPid, pidStart: processStartTime(run.ownerPid), hostname: hostname(), createdAt: new Date().toISOString() };
+}
+
 export function writeLease(leasesDir: string, run: RunIdentity): void {
-  mkdirSync(leasesDir, { recursive: true });
-  const lease: Lease = {
-    runId: run.runId,
-    pid: run.ownerPid,
-    pidStart: processStartTime(run.ownerPid),
-    hostname: hostname(),
-    createdAt: new Date().toISOString(),
-  };
-  writeFileSync(leaseFile(leasesDir, run.runId), `${JSON.stringify(lease)}\n`);
+  ensurePrivateDir(leasesDir);
+  writeJson(leaseFile(leasesDir, run.runId), leaseFor(run));
 }
 
 export function hasLease(leasesDir: string, runId: string): boolean {
-  try {
-    readFileSync(leaseFile(leasesDir, runId));
-    return true;
-  } catch {
-    return false;
-  }
+  return readPrivateFile(leaseFile(leasesDir, runId)) !== undefined;
 }
 
 export function removeLease(leasesDir: string, runId: string): void {
-  rmSync(leaseFile(leasesDir, runId), { force: true });
+  rmSync(leaseFile(leasesDir, runId), { recursive: true, force: true });
 }
 
+/** The well-formed leases in `leasesDir`; malformed ones are swept as they are read. */
 export function readLeases(leasesDir: string): Lease[] {
   let names: string[];
   try {
@@ -88,11 +75,8 @@ export function readLeases(leasesDir: string): Lease[] {
   }
   const leases: Lease[] = [];
   for (const name of names.filter((n) => n.endsWith('.json'))) {
-    try {
-      leases.push(JSON.parse(readFileSync(join(leasesDir, name), 'utf8')) as Lease);
-    } catch {
-      rmSync(join(leasesDir, name), { force: true });
-    }
+    const lease = readJson<Lease>(join(leasesDir, name), isLease);
+    if (lease) leases.push(lease);
   }
   return leases;
 }

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { ErrorCodes, PgdockError, describeValue } from './errors.js';
 
@@ -35,7 +35,7 @@ export interface PgdockOptions {
   reuse?: boolean;
   /**
    * Where lock, state and lease files live.
-   * @defaultValue `<os tmpdir>/pgdock` (env `PGDOCK_STATE_DIR`)
+   * @defaultValue `<os tmpdir>/pgdock-<uid>`, a folder only this user may use (env `PGDOCK_STATE_DIR`)
    */
   stateDir?: string;
   /**
@@ -445,6 +445,16 @@ export function readPackageConfig(projectRoot: string): Record<string, unknown> 
   return section as Record<string, unknown>;
 }
 
+/** Per user: `/tmp` is everyone's, and one user's runs must never read another's state. */
+export function defaultStateDir(): string {
+  return join(tmpdir(), `pgdock-${userSuffix()}`);
+}
+
+/** The uid, or the user name where there are no uids. */
+export function userSuffix(): string {
+  return typeof process.getuid === 'function' ? String(process.getuid()) : userInfo().username.replace(/[^A-Za-z0-9_-]/g, '_');
+}
+
 function isCi(env: Env): boolean {
   const ci = env.CI;
   return ci !== undefined && ci !== '' && ci !== '0' && ci.toLowerCase() !== 'false';
@@ -525,7 +535,7 @@ export function resolveOptions(input: PgdockOptions = {}, env: Env = process.env
     providerSource: provider?.source ?? 'defaults',
     url,
     reuse: reuse ? parseBoolean('reuse', reuse.raw, reuse.source) : !isCi(env),
-    stateDir: resolve(stateDir ? parseString('stateDir', stateDir.raw, stateDir.source) : join(tmpdir(), 'pgdock')),
+    stateDir: resolve(stateDir ? parseString('stateDir', stateDir.raw, stateDir.source) : defaultStateDir()),
     postgresArgs: perWorker
       ? withConnectionBudget(args ? parseArgs(args.raw, args.source) : [], Number.isInteger(runJobs) && runJobs > 0 ? runJobs : 1, poolSizeForWorkers)
       : args ? parseArgs(args.raw, args.source) : [],

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync, readlinkSync, statSync, type Stats } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { createDebug } from './debug.js';
 import { ErrorCodes, PgdockError, describeValue, type SerializedError } from './errors.js';
 import { withFileLock } from './file-lock.js';
+import { ensurePrivateDir } from './private-dir.js';
 import { resolveOptions, type ResolvedOptions } from './options.js';
 import { currentRun } from './run-identity.js';
 import { slugify } from './schema-names.js';
@@ -39,10 +40,28 @@ interface PreparedRecord {
   at: string;
 }
 
-function walk(path: string, out: string[]): void {
-  const stat = statSync(path);
-  if (stat.isDirectory()) for (const name of readdirSync(path).sort()) walk(join(path, name), out);
-  else if (stat.isFile()) out.push(path);
+/** One entry a walk found: a file (hashed by content) or a link (hashed by its target text, never followed). */
+interface WalkEntry {
+  path: string;
+  link?: string;
+}
+
+/** Every file and link below `path`, sorted; links are not followed, so loops and dangling links are entries too. */
+function walk(path: string, out: WalkEntry[], followTop = false): void {
+  const stat = followTop ? statOrLstat(path) : lstatSync(path);
+  if (stat.isSymbolicLink()) out.push({ path, link: readlinkSync(path) });
+  else if (stat.isDirectory()) for (const name of readdirSync(path).sort()) walk(join(path, name), out);
+  else if (stat.isFile()) out.push({ path });
+  else out.push({ path, link: `(special file)` });
+}
+
+/** A path the user named follows its link when the target exists; a dangling one is hashed as a link. */
+function statOrLstat(path: string): Stats {
+  try {
+    return statSync(path);
+  } catch {
+    return lstatSync(path);
+  }
 }
 
 function globToRegExp(glob: string): RegExp {
@@ -59,40 +78,75 @@ function globToRegExp(glob: string): RegExp {
   return new RegExp(`^${re}$`);
 }
 
-/** Files a glob matches under `root`, sorted. */
-export function matchGlob(glob: string, root: string): string[] {
+/** Files and links a glob matches under `root`, sorted. */
+export function matchGlob(glob: string, root: string): WalkEntry[] {
   const parts = glob.split('/');
   const fixed = parts.slice(0, parts.findIndex((p) => /[*?]/.test(p)));
   const base = resolve(root, ...fixed);
-  const files: string[] = [];
+  const entries: WalkEntry[] = [];
   try {
-    walk(base, files);
-  } catch {
-    return [];
+    walk(base, entries, true);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return []; // nothing there yet: the glob matches nothing
+    throw err;
   }
   const re = globToRegExp(glob);
-  return files.filter((f) => re.test(relative(root, f).split(sep).join('/')));
+  return entries.filter((e) => re.test(relative(root, e.path).split(sep).join('/')));
 }
 
-/** Hash of the inputs' contents; a missing file is an error (it is probably a typo). */
-export function hashInputs(inputs: PrepareInputs, root: string): string {
+/** Hash of the inputs' contents (links by their target text); a missing file is an error (it is probably a typo). */
+export function hashInputs(input: PrepareInputs | undefined, root: string): string {
+  const inputs = checkInputs(input);
   const hash = createHash('sha256');
-  const add = (label: string, file: string) => hash.update(`${label}\0${relative(root, file)}\0`).update(readFileSync(file)).update('\0');
-  for (const entry of inputs.files ?? []) {
-    const files: string[] = [];
+  const add = (label: string, entry: WalkEntry) => {
+    hash.update(`${label}\0${relative(root, entry.path)}\0`);
+    if (entry.link !== undefined) hash.update(`link\0${entry.link}`);
+    else hash.update(readFileSync(entry.path));
+    hash.update('\0');
+  };
+  for (const name of inputs.files ?? []) {
+    const entries: WalkEntry[] = [];
     try {
-      walk(resolve(root, entry), files);
-    } catch {
-      throw new PgdockError(ErrorCodes.INVALID_OPTION, `prepareOnce: the input file ${resolve(root, entry)} does not exist.`, 'Fix the path in inputs.files (relative to the project root).', { file: entry });
+      walk(resolve(root, name), entries, true);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      throw new PgdockError(ErrorCodes.INVALID_OPTION, `prepareOnce: the input file ${resolve(root, name)} does not exist.`, 'Fix the path in inputs.files (relative to the project root).', { file: name });
     }
-    for (const f of files) add('file', f);
+    for (const entry of entries) add('file', entry);
   }
   for (const glob of inputs.globs ?? []) {
     hash.update(`glob\0${glob}\0`);
-    for (const f of matchGlob(glob, root)) add('match', f);
+    for (const entry of matchGlob(glob, root)) add('match', entry);
   }
   for (const value of inputs.values ?? []) hash.update(`value\0${value}\0`);
   return hash.digest('hex').slice(0, 16);
+}
+
+const INPUT_KEYS = ['files', 'globs', 'values'] as const;
+
+function badInputs(detail: string, value: unknown): PgdockError {
+  return new PgdockError(
+    ErrorCodes.INVALID_OPTION,
+    `prepareOnce: expected the \`inputs\` option to be ${detail}, got ${describeValue(value)}.`,
+    "Pass inputs as an object of string lists, e.g. `{ files: ['migrations'], globs: ['src/**/*.ts'], values: [version] }`.",
+    { option: 'inputs' },
+  );
+}
+
+/** `inputs` as the user gave it, checked: an object whose `files`, `globs` and `values` are lists of strings. */
+function checkInputs(value: unknown): PrepareInputs {
+  if (value === undefined) return {};
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw badInputs('an object `{ files?, globs?, values? }`', value);
+  for (const key of Object.keys(value)) {
+    if (!(INPUT_KEYS as readonly string[]).includes(key)) throw badInputs(`an object with only ${INPUT_KEYS.map((k) => `\`${k}\``).join(', ')} (unknown key \`${key}\`)`, value);
+  }
+  for (const key of INPUT_KEYS) {
+    const list = (value as Record<string, unknown>)[key];
+    if (list !== undefined && (!Array.isArray(list) || !list.every((item) => typeof item === 'string' && item !== ''))) {
+      throw badInputs(`an object whose \`${key}\` is a list of non-empty strings`, value);
+    }
+  }
+  return value as PrepareInputs;
 }
 
 const memo = new Map<string, Promise<unknown>>();
@@ -105,7 +159,11 @@ const memo = new Map<string, Promise<unknown>>();
 export function prepareOnce<T>(key: string, fn: () => T | Promise<T>, options: PrepareOnceOptions = {}, resolved: ResolvedOptions = resolveOptions()): Promise<T> {
   if (typeof key !== 'string' || key.trim() === '') throw new TypeError(`pgdock: prepareOnce() needs a key, got ${describeValue(key)}`);
   if (typeof fn !== 'function') throw new TypeError(`pgdock: prepareOnce() needs a function to run, got ${describeValue(fn)}`);
-  const inputsHash = hashInputs(options.inputs ?? {}, resolved.projectRoot);
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw badInputs('given inside an options object `{ inputs, timeoutMs }`', options);
+  if (options.timeoutMs !== undefined && !(typeof options.timeoutMs === 'number' && options.timeoutMs > 0)) {
+    throw new PgdockError(ErrorCodes.INVALID_OPTION, `prepareOnce: expected the \`timeoutMs\` option to be a positive number of ms, got ${describeValue(options.timeoutMs)}.`, 'Leave it out (10 minutes) or pass a number such as 120000.', { option: 'timeoutMs' });
+  }
+  const inputsHash = hashInputs(options.inputs, resolved.projectRoot);
   const memoKey = `${key}\0${inputsHash}`;
   let pending = memo.get(memoKey) as Promise<T> | undefined;
   if (!pending) {
@@ -117,7 +175,8 @@ export function prepareOnce<T>(key: string, fn: () => T | Promise<T>, options: P
 
 async function run<T>(key: string, fn: () => T | Promise<T>, inputsHash: string, options: PrepareOnceOptions, resolved: ResolvedOptions): Promise<T> {
   const dir = join(resolved.stateDir, `${projectKey(resolved)}-prepare`, `${slugify(key, 40)}-${createHash('sha256').update(key).digest('hex').slice(0, 8)}`);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  ensurePrivateDir(resolved.stateDir);
+  ensurePrivateDir(dir);
   const file = join(dir, 'result.json');
   const runId = currentRun().runId;
   return withFileLock(
@@ -151,6 +210,6 @@ async function run<T>(key: string, fn: () => T | Promise<T>, inputsHash: string,
       writeJson(file, { ...base, status: 'done', result } satisfies PreparedRecord);
       return JSON.parse(json ?? 'null') as T;
     },
-    { timeoutMs: options.timeoutMs ?? 600_000, holderFile: join(dir, 'holder') },
+    { timeoutMs: options.timeoutMs ?? 600_000 },
   );
 }

@@ -12,6 +12,7 @@ import { projectKey } from './server-key.js';
 import { clearState, readState, type ServerState } from './state-file.js';
 import { sweepSchemas } from './schema-pool.js';
 import { connectionUrl } from './server-info.js';
+import { otherLiveServerLeases } from './server-leases.js';
 
 const log = createDebug('server');
 
@@ -42,13 +43,19 @@ export async function releaseLease(dir: string, runId: string, options: Pick<Res
         return { removed: [], last: false };
       }
       const recorded = state?.status === 'ready' ? state.info : undefined;
+      // Runs of other state folders (other options, other users) may share this server: it asks them.
+      const others = recorded && name !== 'external' ? await otherLiveServerLeases(recorded, runId) : undefined;
+      if (others?.length) {
+        log('released lease %s; kept the server: %d live run(s) of other state folders hold it (pid %s)', runId, others.length, others.map((l) => l.pid).join(', '));
+        return { removed: [], last: true };
+      }
       const provider = await loadProvider(name);
       const ids = await provider.removeServer(dir, recorded);
       clearState(stateFile);
       log('last lease %s released; removed %d %s server(s)', runId, ids.length, provider.name);
       return { removed: ids, last: true };
     },
-    { timeoutMs: options.lockTimeout, holderFile: join(dir, 'lock-holder') },
+    { timeoutMs: options.lockTimeout },
   );
   // The last lease is gone: nothing is left to coordinate (an external server removes nothing, but its folder goes too).
   if (result.last) removeEmptyStateFolders(dir);

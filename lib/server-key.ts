@@ -37,7 +37,6 @@ export interface ServerPaths {
   dir: string;
   stateFile: string;
   leasesDir: string;
-  holderFile: string;
 }
 
 export function serverPaths(options: ServerOptions): ServerPaths {
@@ -46,6 +45,5 @@ export function serverPaths(options: ServerOptions): ServerPaths {
     dir,
     stateFile: join(dir, 'server.json'),
     leasesDir: join(dir, 'leases'),
-    holderFile: join(dir, 'lock-holder'),
   };
 }

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createDebug } from './debug.js';
 import type { SerializedError } from './errors.js';
 import type { ConcreteProvider } from './options.js';
+import { readPrivateFile } from './private-dir.js';
 import type { ServerInfo } from './server-info.js';
 
 const log = createDebug('state');
@@ -45,20 +46,7 @@ function isServerState(value: unknown): value is ServerState {
 
 /** Reads the state file; a missing, corrupt or foreign one reads as `null` (it is rebuilt, never a crash). */
 export function readState(file: string): ServerState | null {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    return null;
-  }
-  try {
-    const parsed: unknown = JSON.parse(text);
-    if (isServerState(parsed)) return parsed;
-  } catch {
-    // fall through: treated like a missing file
-  }
-  log('ignoring unreadable state file %s', file);
-  return null;
+  return readJson<ServerState>(file, isServerState);
 }
 
 /** Writes atomically (temp file + rename), readable by the owner only: it holds the password. */
@@ -66,23 +54,41 @@ export function writeState(file: string, state: ServerState): void {
   writeJson(file, state);
 }
 
-/** Reads a JSON file written by {@link writeJson}; missing, corrupt or not `valid`: `null`. */
+/**
+ * Reads a record written by {@link writeJson}: missing reads as `null`; malformed (not JSON, not
+ * `valid`, a folder in its place) is logged, swept and reads as `null`, never a crash and never live.
+ * A link or another user's file in its place is refused (`ERR_PGDOCK_UNSAFE_STATE`).
+ */
 export function readJson<T>(file: string, valid: (value: unknown) => boolean): T | null {
+  const text = readPrivateFile(file);
+  if (text === undefined) return null;
   try {
-    const value: unknown = JSON.parse(readFileSync(file, 'utf8'));
-    return valid(value) ? (value as T) : null;
+    const value: unknown = text === null ? undefined : JSON.parse(text);
+    if (text !== null && valid(value)) return value as T;
   } catch {
-    return null;
+    // malformed: swept below
   }
+  log('sweeping malformed record %s', file);
+  rmSync(file, { recursive: true, force: true });
+  return null;
 }
 
 /** Writes JSON atomically (temp file + rename), owner-readable only. */
 export function writeJson(file: string, value: unknown): void {
   const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  writeFileSync(temp, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 });
-  renameSync(temp, file);
+  // 'wx' creates a new file and never follows a link; rename then replaces whatever had the name.
+  writeFileSync(temp, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+  try {
+    renameSync(temp, file);
+  } catch (err) {
+    rmSync(temp, { force: true });
+    if ((err as NodeJS.ErrnoException).code !== 'EISDIR' && (err as NodeJS.ErrnoException).code !== 'ENOTEMPTY') throw err;
+    // A folder sits where the record goes: garbage, swept.
+    rmSync(file, { recursive: true, force: true });
+    writeJson(file, value);
+  }
 }
 
 export function clearState(file: string): void {
-  rmSync(file, { force: true });
+  rmSync(file, { recursive: true, force: true });
 }

@@ -1,9 +1,10 @@
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { createDebug } from '../debug.js';
 import { withFileLock } from '../file-lock.js';
-import { isProcessAlive } from '../leases.js';
+import { isProcessAlive } from '../process-liveness.js';
+import { ensurePrivateDir } from '../private-dir.js';
 import type { ConcreteProvider, ResolvedOptions } from '../options.js';
 import type { RunIdentity } from '../run-identity.js';
 import { projectKey, type ServerOptions } from '../server-key.js';
@@ -26,7 +27,7 @@ export interface ProviderChoice {
 
 function isChoice(value: unknown): boolean {
   const v = value as Partial<ProviderChoice> | null;
-  return !!v && typeof v.runId === 'string' && typeof v.ownerPid === 'number' && (v.provider === 'docker' || v.provider === 'embedded' || v.provider === 'external');
+  return !!v && typeof v.runId === 'string' && Number.isInteger(v.ownerPid) && (v.ownerPid as number) > 0 && typeof v.reason === 'string' && (v.provider === 'docker' || v.provider === 'embedded' || v.provider === 'external');
 }
 
 /**
@@ -98,7 +99,7 @@ export function sweepDeadChoices(options: ResolvedOptions): void {
   for (const name of names) {
     const file = join(options.stateDir, name);
     const choice = readJson<ProviderChoice>(file, isChoice);
-    if (choice && !isProcessAlive(choice.ownerPid)) rmSync(file, { force: true });
+    if (choice && !isProcessAlive(choice.ownerPid)) rmSync(file, { recursive: true, force: true });
   }
 }
 
@@ -121,7 +122,7 @@ export async function chooseProvider(options: ResolvedOptions, run: RunIdentity)
   // Every worker after the first finds the run's decision without taking the lock.
   const settled = readJson<ProviderChoice>(file, isChoice);
   if (matches(settled)) return { ...options, provider: settled.provider };
-  mkdirSync(options.stateDir, { recursive: true, mode: 0o700 });
+  ensurePrivateDir(options.stateDir);
   const choice = await withFileLock(
     file,
     async () => {

@@ -3,6 +3,7 @@ import { createDebug } from '../debug.js';
 import { ErrorCodes, PgdockError } from '../errors.js';
 import { sweepLeases } from '../leases.js';
 import { waitForSql } from '../readiness.js';
+import { otherLiveServerLeases } from '../server-leases.js';
 import type { ServerInfo } from '../server-info.js';
 import { projectKey, serverKey, serverPaths, type ServerOptions, type ServerPaths } from '../server-key.js';
 import { clearState } from '../state-file.js';
@@ -32,6 +33,7 @@ async function sweepOtherConfigs(docker: DockerProvider, options: ServerOptions)
     const dir = c.labels[LABELS.stateDir];
     if (c.labels[LABELS.key] === serverKey(options) || !dir) continue;
     if (sweepLeases(join(dir, 'leases')).length === 0) {
+      if (c.state === 'running' && (await otherLiveServerLeases((await docker.describe(c.id, c.image)).info, undefined))?.length) continue;
       log('sweeping leftover container %s of another config', c.id.slice(0, 12));
       await docker.remove(c.id);
       clearState(join(dir, 'server.json'));

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { existsSync, readFileSync } from 'node:fs';
+import { readLockOwner } from '../../lib/file-lock.js';
 import { resolveOptions } from '../../lib/options.js';
 import { serverPaths } from '../../lib/server-key.js';
 import { ServerWatch, projectServers } from '../support/server-watch.js';
@@ -47,7 +48,7 @@ describe('failures are shared, locks are recovered', function () {
     // Wait for a worker to take the lock, give it time to start the server, then kill it.
     let holder = 0;
     while (!holder) {
-      if (existsSync(paths.holderFile)) holder = Number(readFileSync(paths.holderFile, 'utf8').trim()) || 0;
+      holder = readLockOwner(`${paths.stateFile}.lock`)?.pid ?? 0;
       await new Promise((r) => setTimeout(r, 5));
     }
     await new Promise((r) => setTimeout(r, 400));
