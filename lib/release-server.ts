@@ -12,7 +12,7 @@ import { projectKey } from './server-key.js';
 import { clearState, readState, type ServerState } from './state-file.js';
 import { sweepSchemas } from './schema-pool.js';
 import { connectionUrl } from './server-info.js';
-import { otherLiveServerLeases } from './server-leases.js';
+import { otherLiveServerLeases, removeServerLease } from './server-leases.js';
 
 const log = createDebug('server');
 
@@ -39,6 +39,7 @@ export async function releaseLease(dir: string, runId: string, options: Pick<Res
       const name = providerOf(dir, state);
       // An external server is never kept or removed by pgdock: reuse means nothing there.
       if (live.length > 0 || (options.reuse && name !== 'external')) {
+        if (state?.status === 'ready' && name !== 'external') await removeServerLease(state.info, runId);
         log('released lease %s; %d live lease(s) remain, reuse %s', runId, live.length, options.reuse);
         return { removed: [], last: false };
       }

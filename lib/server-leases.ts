@@ -87,3 +87,15 @@ export async function otherLiveServerLeases(info: ServerInfo, runId: string | un
     await sql.end({ timeout: 0 }).catch(() => {});
   }
 }
+
+/** Removes a run's lease from the server (its run ended); a server that does not answer has nothing to remove. */
+export async function removeServerLease(info: ServerInfo, runId: string, timeoutMs = 2_000): Promise<void> {
+  const sql = connect(info, timeoutMs);
+  try {
+    await sql`delete from pgdock_meta.leases where run_id = ${runId}`;
+  } catch (err) {
+    if (!isMissingTable(err)) log('removing lease %s on the server failed: %s', runId, (err as Error).message);
+  } finally {
+    await sql.end({ timeout: 0 }).catch(() => {});
+  }
+}

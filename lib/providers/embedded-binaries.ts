@@ -1,10 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, cpSync, existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync, type Stats } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir, userInfo } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { dirname, isAbsolute, join, relative } from 'node:path';
 import { createDebug } from '../debug.js';
 import { ErrorCodes, PgdockError } from '../errors.js';
+import { userSuffix } from '../options.js';
+import { currentUid, ensurePrivateDir, unsafeReason, unsafeState } from '../private-dir.js';
 
 const log = createDebug('embedded');
 
@@ -23,9 +26,19 @@ export interface ServerUser {
   name: string;
 }
 
-/** Where pgdock keeps embedded servers' data and, when needed, a runnable copy of the binaries. */
+/** Where pgdock keeps embedded servers' data and, when needed, a runnable copy of the binaries: one folder per user. */
 export function embeddedRoot(): string {
-  return join(tmpdir(), 'pgdock-embedded');
+  return join(tmpdir(), `pgdock-embedded-${userSuffix()}`);
+}
+
+/**
+ * Makes (or checks) {@link embeddedRoot}: this user's, writable by nobody else. As root it may be
+ * entered (not listed) by the server user, who owns the data folders inside.
+ */
+export function ensureEmbeddedRoot(user: ServerUser = serverUser()): string {
+  const root = embeddedRoot();
+  ensurePrivateDir(root, user.uid === undefined ? 0o700 : 0o711);
+  return root;
 }
 
 function platformPackage(): string {
@@ -140,23 +153,62 @@ export function locateBinaries(user: ServerUser = serverUser()): EmbeddedBinarie
   if (!existsSync(inPlace.postgres)) throw missing(`${inPlace.postgres} is missing`);
   if (symlinksComplete(pkgDir) && runsAs(inPlace.postgres, user)) return inPlace;
 
-  const copyDir = join(embeddedRoot(), `bin-${process.platform}-${process.arch}-${version}`);
+  const copyDir = join(ensureEmbeddedRoot(user), `bin-${process.platform}-${process.arch}-${version}`);
   const copied = binariesIn(copyDir, version);
-  if (existsSync(copied.postgres) && runsAs(copied.postgres, user)) return copied;
+  if (existsSync(copied.postgres) && isTrustedCopy(copyDir, inPlace, copied) && runsAs(copied.postgres, user)) return copied;
+  rmSync(copyDir, { recursive: true, force: true });
   log('copying the binaries to %s so %s can run them', copyDir, user.name);
-  mkdirSync(embeddedRoot(), { recursive: true });
-  chmodSync(embeddedRoot(), 0o755);
   const temp = `${copyDir}.${process.pid}.tmp`;
   rmSync(temp, { recursive: true, force: true });
   cpSync(join(pkgDir, 'native'), join(temp, 'native'), { recursive: true, verbatimSymlinks: true });
   cpSync(join(pkgDir, 'package.json'), join(temp, 'package.json'));
   hydrateSymlinks(temp);
-  chmodSync(temp, 0o755);
+  withoutOthersWrite(temp);
   try {
     renameSync(temp, copyDir);
   } catch {
     rmSync(temp, { recursive: true, force: true }); // another process finished first
   }
+  if (!isTrustedCopy(copyDir, inPlace, copied)) throw unsafeState(copyDir, 'its files are not the ones pgdock copied there');
   if (!runsAs(copied.postgres, user)) throw missing(`${copied.postgres} does not run as user ${user.name}`);
   return copied;
+}
+
+/** Readable and runnable by the server user, writable by this user alone. */
+function withoutOthersWrite(path: string): void {
+  const stat = lstatSync(path);
+  if (stat.isSymbolicLink()) return;
+  chmodSync(path, (stat.mode & 0o755) | (stat.isDirectory() ? 0o755 : 0o444));
+  if (stat.isDirectory()) for (const name of readdirSync(path)) withoutOthersWrite(join(path, name));
+}
+
+function fileHash(file: string): string {
+  return createHash('sha256').update(readFileSync(file)).digest('hex');
+}
+
+/**
+ * A copy is run only when every file in it is this user's, writable by nobody else, and its
+ * programs are byte for byte the package's: nothing planted or swapped since it was made.
+ */
+function isTrustedCopy(copyDir: string, original: EmbeddedBinaries, copy: EmbeddedBinaries): boolean {
+  const stack = [copyDir];
+  while (stack.length) {
+    const path = stack.pop()!;
+    const stat = lstatSync(path);
+    if (stat.isSymbolicLink()) {
+      // Library links the package lists, relative and inside the copy; anything else is foreign.
+      const target = readlinkSync(path);
+      if (isAbsolute(target) || relative(copyDir, join(dirname(path), target)).startsWith('..')) return false;
+      if (unsafeOwner(stat)) return false;
+      continue;
+    }
+    if (unsafeReason(stat, stat.isDirectory() ? 'folder' : 'file')) return false;
+    if (stat.isDirectory()) for (const name of readdirSync(path)) stack.push(join(path, name));
+  }
+  return fileHash(copy.postgres) === fileHash(original.postgres) && fileHash(copy.initdb) === fileHash(original.initdb);
+}
+
+function unsafeOwner(stat: Stats): boolean {
+  const uid = currentUid();
+  return uid !== undefined && stat.uid !== uid;
 }

@@ -7,12 +7,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { createDebug } from '../debug.js';
 import { ErrorCodes, PgdockError, redactSecrets } from '../errors.js';
-import { isProcessAlive, sweepLeases } from '../leases.js';
+import { sweepLeases } from '../leases.js';
+import { isProcessAlive } from '../process-liveness.js';
 import { waitForSql } from '../readiness.js';
 import type { ServerInfo } from '../server-info.js';
 import { projectKey, serverKey, shortHash, type ServerOptions, type ServerPaths } from '../server-key.js';
 import { clearState, readJson, writeJson } from '../state-file.js';
-import { embeddedRoot, locateBinaries, serverUser, type ServerUser } from './embedded-binaries.js';
+import { embeddedRoot, ensureEmbeddedRoot, locateBinaries, serverUser, type ServerUser } from './embedded-binaries.js';
 import type { ServerProvider } from './provider.js';
 import { SPEED_ARGS } from './docker.js';
 
@@ -216,8 +217,7 @@ async function sweepOrphans(): Promise<void> {
 async function startFresh(options: ServerOptions, paths: ServerPaths, deadline: number): Promise<ServerInfo> {
   const user = serverUser();
   const binaries = locateBinaries(user);
-  mkdirSync(embeddedRoot(), { recursive: true });
-  chmodSync(embeddedRoot(), 0o755);
+  ensureEmbeddedRoot(user);
   const runtimeDir = join(embeddedRoot(), `srv-${shortHash(paths.dir)}-${Date.now().toString(36)}`);
   mkdirSync(runtimeDir, { mode: 0o711 });
   writeFileSync(join(runtimeDir, 'owner'), `${paths.dir}\n`);
