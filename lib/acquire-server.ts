@@ -1,8 +1,7 @@
-import { accessSync, constants } from 'node:fs';
 import { createDebug } from './debug.js';
 import { ErrorCodes, PgdockError, redactSecrets } from './errors.js';
 import { withFileLock } from './file-lock.js';
-import { ensurePrivateDir } from './private-dir.js';
+import { ensureStateDir as ensureWritableDir } from './private-dir.js';
 import { leaseFor, sweepLeases, writeLease } from './leases.js';
 import { recordServerLease } from './server-leases.js';
 import { resolveOptions, type PgdockOptions, type ResolvedOptions } from './options.js';
@@ -15,25 +14,6 @@ import type { ServerInfo } from './server-info.js';
 import { readState, writeState } from './state-file.js';
 
 const log = createDebug('server');
-
-/**
- * Makes `dir` (in the state dir) private to this user, or refuses one that is not
- * (`ERR_PGDOCK_UNSAFE_STATE`), or says plainly that the state dir cannot be written.
- */
-export function ensureWritableDir(dir: string, options: Pick<ResolvedOptions, 'stateDir'>): void {
-  try {
-    ensurePrivateDir(dir);
-    accessSync(dir, constants.W_OK);
-  } catch (err) {
-    if (err instanceof PgdockError) throw err;
-    throw new PgdockError(
-      ErrorCodes.STATE_DIR_NOT_WRITABLE,
-      `pgdock cannot write its state dir ${options.stateDir} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}).`,
-      'Point PGDOCK_STATE_DIR at a folder this user can write.',
-      { stateDir: options.stateDir },
-    );
-  }
-}
 
 function toPgdockError(err: unknown): PgdockError {
   if (err instanceof PgdockError) return err;

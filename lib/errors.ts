@@ -44,7 +44,8 @@ export class PgdockError extends Error {
 
   constructor(code: ErrorCode, message: string, hint: string, context: ErrorContext = {}) {
     super(`${message}\nHint: ${hint}`);
-    this.name = 'PgdockError';
+    // As Node names its own coded errors: `PgdockError [ERR_PGDOCK_…]: message` wherever it is printed.
+    this.name = `PgdockError [${code}]`;
     this.code = code;
     this.hint = hint;
     this.context = context;

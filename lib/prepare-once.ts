@@ -4,7 +4,7 @@ import { join, relative, resolve, sep } from 'node:path';
 import { createDebug } from './debug.js';
 import { ErrorCodes, PgdockError, describeValue, type SerializedError } from './errors.js';
 import { withFileLock } from './file-lock.js';
-import { ensurePrivateDir } from './private-dir.js';
+import { ensureStateDir } from './private-dir.js';
 import { resolveOptions, type ResolvedOptions } from './options.js';
 import { currentRun } from './run-identity.js';
 import { slugify } from './schema-names.js';
@@ -175,8 +175,8 @@ export function prepareOnce<T>(key: string, fn: () => T | Promise<T>, options: P
 
 async function run<T>(key: string, fn: () => T | Promise<T>, inputsHash: string, options: PrepareOnceOptions, resolved: ResolvedOptions): Promise<T> {
   const dir = join(resolved.stateDir, `${projectKey(resolved)}-prepare`, `${slugify(key, 40)}-${createHash('sha256').update(key).digest('hex').slice(0, 8)}`);
-  ensurePrivateDir(resolved.stateDir);
-  ensurePrivateDir(dir);
+  ensureStateDir(resolved.stateDir, resolved);
+  ensureStateDir(dir, resolved);
   const file = join(dir, 'result.json');
   const runId = currentRun().runId;
   return withFileLock(

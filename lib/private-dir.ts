@@ -1,4 +1,4 @@
-import { chmodSync, closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, statSync, type Stats } from 'node:fs';
+import { accessSync, chmodSync, closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, statSync, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
 import { ErrorCodes, PgdockError } from './errors.js';
 
@@ -37,10 +37,15 @@ export function ensurePrivateDir(dir: string, mode = 0o700): void {
     stat = lstatSync(dir);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    checkAncestors(dir); // before anything is made there
     mkdirSync(dir, { recursive: true, mode });
     // mkdir's mode passes through the umask; the folder must be exactly this.
     chmodSync(dir, mode);
     stat = lstatSync(dir);
+  }
+  if (!stat.isDirectory() && !stat.isSymbolicLink()) {
+    // A file in its place is a mistake, not an attack: callers say the folder cannot be written.
+    throw Object.assign(new Error(`${dir} is not a folder`), { code: 'ENOTDIR' });
   }
   const reason = unsafeReason(stat, 'folder');
   if (reason) throw unsafeState(dir, reason);
@@ -55,7 +60,14 @@ function checkAncestors(dir: string): void {
   const uid = currentUid();
   if (uid === undefined) return;
   for (let parent = dirname(dir); ; parent = dirname(parent)) {
-    const stat = statSync(parent);
+    let stat: Stats;
+    try {
+      stat = statSync(parent);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      if (dirname(parent) === parent) return;
+      continue; // made by this user in a moment
+    }
     if (stat.uid !== uid && stat.uid !== 0) throw unsafeState(dir, `the folder above it, ${parent}, belongs to uid ${stat.uid}`);
     if ((stat.mode & 0o002) !== 0 && (stat.mode & 0o1000) === 0) throw unsafeState(dir, `anyone may rename entries in the folder above it, ${parent} (mode ${(stat.mode & 0o7777).toString(8)})`);
     if (dirname(parent) === parent) return;
@@ -85,5 +97,24 @@ export function readPrivateFile(file: string): string | undefined | null {
     return readFileSync(fd, 'utf8');
   } finally {
     closeSync(fd);
+  }
+}
+
+/**
+ * {@link ensurePrivateDir} for a folder in the state dir: a refused folder stays
+ * `ERR_PGDOCK_UNSAFE_STATE`; one that cannot be made or written says so plainly.
+ */
+export function ensureStateDir(dir: string, options: { stateDir: string }): void {
+  try {
+    ensurePrivateDir(dir);
+    accessSync(dir, constants.W_OK);
+  } catch (err) {
+    if (err instanceof PgdockError) throw err;
+    throw new PgdockError(
+      ErrorCodes.STATE_DIR_NOT_WRITABLE,
+      `pgdock cannot write its state dir ${options.stateDir} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}).`,
+      'Point PGDOCK_STATE_DIR at a folder this user can write.',
+      { stateDir: options.stateDir },
+    );
   }
 }

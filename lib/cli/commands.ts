@@ -10,6 +10,7 @@ import { connectionUrl, redactedUrl, type ServerInfo } from '../server-info.js';
 import { projectKey, serverKey, type ServerOptions } from '../server-key.js';
 import { removeEmptyStateFolders } from '../release-server.js';
 import { clearState } from '../state-file.js';
+import { otherLiveServerLeases } from '../server-leases.js';
 
 /** One server as `pgdock status` reports it. */
 export interface ServerStatus {
@@ -41,8 +42,19 @@ function leasesIn(dir: string | undefined): Lease[] {
   return dir ? sweepLeases(join(dir, 'leases')) : [];
 }
 
-function publicLeases(dir: string | undefined): ServerStatus['leases'] {
-  return leasesIn(dir).map(({ runId, pid, createdAt }) => ({ runId, pid, createdAt }));
+/**
+ * The live runs holding a server: leases in its state folder, and those recorded on the server
+ * itself (runs with other state folders). A server that does not answer has only the former.
+ */
+async function liveLeases(dir: string | undefined, info: ServerInfo | undefined, running: boolean): Promise<Lease[]> {
+  const local = leasesIn(dir);
+  const remote = info && running ? ((await otherLiveServerLeases(info, undefined, 1_000)) ?? []) : [];
+  const seen = new Set(local.map((l) => l.runId));
+  return [...local, ...remote.filter((l) => !seen.has(l.runId))];
+}
+
+function publicLeases(leases: Lease[]): ServerStatus['leases'] {
+  return leases.map(({ runId, pid, createdAt }) => ({ runId, pid, createdAt }));
 }
 
 /** Docker only when an engine answers; with no engine, the other providers still report. */
@@ -84,24 +96,25 @@ export async function statusReport(options: ResolvedOptions): Promise<StatusRepo
         port: info.port,
         url: redactedUrl(info),
         ageSeconds: Math.max(0, Math.round(Date.now() / 1000 - c.created)),
-        leases: publicLeases(c.labels[LABELS.stateDir]),
+        leases: publicLeases(await liveLeases(c.labels[LABELS.stateDir], info, c.state === 'running')),
       });
     }
   }
   for (const dir of embeddedDirs(options.stateDir, projectKey(options))) {
     const record = readRecord(dir);
     if (!record) continue;
+    const alive = postmasterAlive(record.pid, join(record.runtimeDir, 'data'));
     servers.push({
       provider: 'embedded',
       id: String(record.pid),
       image: record.info.image,
-      state: postmasterAlive(record.pid, join(record.runtimeDir, 'data')) ? 'running' : 'exited',
+      state: alive ? 'running' : 'exited',
       current: record.key === currentKey(options, 'embedded'),
       host: record.info.host,
       port: record.info.port,
       url: redactedUrl(record.info),
       ageSeconds: Math.max(0, Math.round((Date.now() - Date.parse(record.startedAt)) / 1000)),
-      leases: publicLeases(dir),
+      leases: publicLeases(await liveLeases(dir, record.info, alive)),
     });
   }
   const report: StatusReport = { provider: options.provider, projectRoot: options.projectRoot, reuse: options.reuse, servers };
@@ -134,48 +147,105 @@ function forgetStateFolder(dir: string): void {
   removeEmptyStateFolders(dir);
 }
 
-async function removeContainers(docker: DockerProvider, containers: FoundContainer[]): Promise<string[]> {
-  const removed: string[] = [];
+/** What `down` and `prune` did: servers removed, and servers left because live runs hold them. */
+export interface RemovalReport {
+  removed: string[];
+  kept: string[];
+}
+
+/** One server `down` or `prune` may remove. */
+interface Candidate {
+  label: string;
+  ageSeconds: number;
+  leases: Lease[];
+  remove(): Promise<string[]>;
+}
+
+async function dockerCandidates(docker: DockerProvider, containers: FoundContainer[]): Promise<Candidate[]> {
+  const out: Candidate[] = [];
   for (const c of containers) {
-    await docker.remove(c.id);
     const dir = c.labels[LABELS.stateDir];
-    if (dir) forgetStateFolder(dir);
-    removed.push(`container ${c.id.slice(0, 12)} (${c.image})`);
+    const { info } = await docker.describe(c.id, c.image).catch(() => ({ info: undefined }));
+    out.push({
+      label: `container ${c.id.slice(0, 12)} (${c.image})`,
+      ageSeconds: Math.max(0, Math.round(Date.now() / 1000 - c.created)),
+      leases: await liveLeases(dir, info, c.state === 'running'),
+      remove: async () => {
+        await docker.remove(c.id);
+        if (dir) forgetStateFolder(dir);
+        return [`container ${c.id.slice(0, 12)} (${c.image})`];
+      },
+    });
   }
-  return removed;
+  return out;
 }
 
-async function removeEmbedded(dirs: string[]): Promise<string[]> {
-  const removed: string[] = [];
+async function embeddedCandidates(dirs: string[]): Promise<Candidate[]> {
+  const out: Candidate[] = [];
   for (const dir of dirs) {
-    const image = readRecord(dir)?.info.image ?? 'embedded';
-    for (const what of await embeddedServer.removeServer(dir, undefined)) removed.push(`${what} (${image})`);
-    forgetStateFolder(dir);
+    const record = readRecord(dir);
+    if (!record) continue;
+    const image = record.info.image;
+    out.push({
+      label: `postmaster ${record.pid} (${image})`,
+      ageSeconds: Math.max(0, Math.round((Date.now() - Date.parse(record.startedAt)) / 1000)),
+      leases: await liveLeases(dir, record.info, postmasterAlive(record.pid, join(record.runtimeDir, 'data'))),
+      remove: async () => {
+        const removed = (await embeddedServer.removeServer(dir, undefined)).map((what) => `${what} (${image})`);
+        forgetStateFolder(dir);
+        return removed;
+      },
+    });
   }
-  return removed;
+  return out;
 }
 
-/** `pgdock down`: removes this project's servers (containers and embedded), whoever uses them. */
-export async function downProject(options: ResolvedOptions): Promise<string[]> {
+function heldBy(leases: Lease[]): string {
+  return `held by ${leases.length} live run(s) (pid ${leases.map((l) => l.pid).join(', ')})`;
+}
+
+/**
+ * `pgdock down`: removes this project's servers (containers and embedded). One that a live run
+ * holds is listed and left, unless `force`.
+ */
+export async function downProject(options: ResolvedOptions, force = false): Promise<RemovalReport> {
   const { docker } = await maybeDocker(options);
-  const removed = docker ? await removeContainers(docker, await docker.findContainers({ [LABELS.project]: projectKey(options) })) : [];
-  removed.push(...(await removeEmbedded(embeddedDirs(options.stateDir, projectKey(options)))));
+  const candidates = [
+    ...(docker ? await dockerCandidates(docker, await docker.findContainers({ [LABELS.project]: projectKey(options) })) : []),
+    ...(await embeddedCandidates(embeddedDirs(options.stateDir, projectKey(options)))),
+  ];
+  const report: RemovalReport = { removed: [], kept: [] };
+  for (const c of candidates) {
+    if (c.leases.length > 0 && !force) report.kept.push(`${c.label}: ${heldBy(c.leases)}; \`pgdock down --force\` removes it anyway`);
+    else report.removed.push(...(await c.remove()));
+  }
   sweepDeadChoices(options);
   try {
     rmdirSync(options.stateDir);
   } catch {
     // other projects' files remain
   }
-  return removed;
+  return report;
 }
 
-/** `pgdock prune`: removes every pgdock server (any project) that no live run holds a lease on. */
-export async function pruneContainers(options: ResolvedOptions): Promise<string[]> {
+/**
+ * `pgdock prune`: removes every pgdock server (any project) that no live run holds, and that is
+ * older than its start-up window (a leader may not have written its lease yet).
+ */
+export async function pruneContainers(options: ResolvedOptions): Promise<RemovalReport> {
   const { docker } = await maybeDocker(options);
-  const idle = docker ? (await docker.findContainers({ [LABELS.marker]: '1' })).filter((c) => leasesIn(c.labels[LABELS.stateDir]).length === 0) : [];
-  const removed = docker ? await removeContainers(docker, idle) : [];
-  removed.push(...(await removeEmbedded(embeddedDirs(options.stateDir, undefined).filter((d) => leasesIn(d).length === 0))));
-  return removed;
+  const candidates = [
+    ...(docker ? await dockerCandidates(docker, await docker.findContainers({ [LABELS.marker]: '1' })) : []),
+    ...(await embeddedCandidates(embeddedDirs(options.stateDir, undefined))),
+  ];
+  const window = Math.ceil(options.startupTimeout / 1000);
+  const report: RemovalReport = { removed: [], kept: [] };
+  for (const c of candidates) {
+    if (c.leases.length > 0) report.kept.push(`${c.label}: ${heldBy(c.leases)}`);
+    else if (c.ageSeconds < window) report.kept.push(`${c.label}: started ${c.ageSeconds}s ago, within its ${window}s start-up window`);
+    else report.removed.push(...(await c.remove()));
+  }
+  return report;
 }
 
 function notRunning(): PgdockError {

@@ -7,15 +7,16 @@ const USAGE = `Usage: pgdock <command>
 
 Commands:
   status [--json]  this project's servers: provider, container or pid, host:port, age, leases, reuse
-  down             remove this project's servers (containers and embedded)
-  prune            remove every pgdock server no live run is using
+  down [--force]   remove this project's servers (containers and embedded); one a live run
+                   holds is listed and left, unless --force
+  prune            remove every pgdock server no live run is using (and past its start-up window)
   url              print the connection URL of the running server (for psql)
 `;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   const flags = new Set(rest);
-  const allowed: Record<string, string[]> = { status: ['--json'], down: [], prune: [], url: [] };
+  const allowed: Record<string, string[]> = { status: ['--json'], down: ['--force'], prune: [], url: [] };
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
     process.stdout.write(USAGE);
     return command === undefined ? 2 : 0;
@@ -39,8 +40,9 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'down':
     case 'prune': {
-      const removed = command === 'down' ? await downProject(options) : await pruneContainers(options);
-      process.stdout.write(removed.length ? removed.map((r) => `removed ${r}\n`).join('') : 'nothing to remove\n');
+      const { removed, kept } = command === 'down' ? await downProject(options, flags.has('--force')) : await pruneContainers(options);
+      const lines = [...removed.map((r) => `removed ${r}`), ...kept.map((k) => `kept ${k}`)];
+      process.stdout.write(lines.length ? `${lines.join('\n')}\n` : 'nothing to remove\n');
       return 0;
     }
     default:

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createDebug } from '../debug.js';
 import { withFileLock } from '../file-lock.js';
 import { isProcessAlive } from '../process-liveness.js';
-import { ensurePrivateDir } from '../private-dir.js';
+import { ensureStateDir } from '../private-dir.js';
 import type { ConcreteProvider, ResolvedOptions } from '../options.js';
 import type { RunIdentity } from '../run-identity.js';
 import { projectKey, type ServerOptions } from '../server-key.js';
@@ -122,7 +122,7 @@ export async function chooseProvider(options: ResolvedOptions, run: RunIdentity)
   // Every worker after the first finds the run's decision without taking the lock.
   const settled = readJson<ProviderChoice>(file, isChoice);
   if (matches(settled)) return { ...options, provider: settled.provider };
-  ensurePrivateDir(options.stateDir);
+  ensureStateDir(options.stateDir, options);
   const choice = await withFileLock(
     file,
     async () => {

@@ -187,7 +187,7 @@ async function sweepOtherConfigs(options: ServerOptions, paths: ServerPaths): Pr
  * Data folders no record points at any more (a state dir deleted, a leader killed between initdb and
  * writing its record) are orphans: their postmaster is stopped and the folder removed.
  */
-async function sweepOrphans(): Promise<void> {
+async function sweepOrphans(ourDir: string): Promise<void> {
   let names: string[] = [];
   try {
     names = readdirSync(embeddedRoot()).filter((n) => n.startsWith('srv-'));
@@ -207,7 +207,8 @@ async function sweepOrphans(): Promise<void> {
       continue; // being created right now, or not ours
     }
     if (readRecord(owner)?.runtimeDir === runtimeDir) continue;
-    if (age < ORPHAN_GRACE_MS) continue; // a leader of another config may be about to record it
+    // A leader of another config may be about to record it; ours cannot be (we hold its lock).
+    if (age < ORPHAN_GRACE_MS && owner !== ourDir) continue;
     const pid = postmasterPid(join(runtimeDir, 'data'));
     log('removing orphan embedded data folder %s', runtimeDir);
     await destroyRuntime(runtimeDir, pid).catch((err: Error) => log('could not remove %s: %s', runtimeDir, err.message));
@@ -268,7 +269,7 @@ async function startFresh(options: ServerOptions, paths: ServerPaths, deadline: 
 async function startOrAdopt(options: ServerOptions, paths: ServerPaths): Promise<ServerInfo> {
   const deadline = Date.now() + options.startupTimeout;
   if (!options.reuse) await sweepOtherConfigs(options, paths);
-  await sweepOrphans();
+  await sweepOrphans(paths.dir);
   const record = readRecord(paths.dir);
   if (record) {
     const dataDir = join(record.runtimeDir, 'data');
