@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import postgres from 'postgres';
+import postgres, { type Sql } from 'postgres';
 import type { ServerInfo } from './server-info.js';
 
 /** One real SQL round trip; resolves false instead of throwing when the server does not answer. */
@@ -7,9 +7,9 @@ export async function probeSql(info: ServerInfo, timeoutMs = 2_000): Promise<boo
   return (await sqlError(info, timeoutMs)) === undefined;
 }
 
-/** One real SQL round trip: `undefined` when it worked, else why not (the driver's message or code). */
-export async function sqlError(info: ServerInfo, timeoutMs = 2_000): Promise<string | undefined> {
-  const sql = postgres({
+/** A one-connection client for a few statements of pgdock's own; the caller ends it. */
+export function shortConnection(info: ServerInfo, timeoutMs = 2_000): Sql {
+  return postgres({
     host: info.host,
     port: info.port,
     user: info.user,
@@ -19,6 +19,11 @@ export async function sqlError(info: ServerInfo, timeoutMs = 2_000): Promise<str
     connect_timeout: Math.max(1, Math.ceil(timeoutMs / 1000)),
     onnotice: () => {},
   });
+}
+
+/** One real SQL round trip: `undefined` when it worked, else why not (the driver's message or code). */
+export async function sqlError(info: ServerInfo, timeoutMs = 2_000): Promise<string | undefined> {
+  const sql = shortConnection(info, timeoutMs);
   try {
     await sql`select 1`;
     return undefined;

@@ -1,6 +1,6 @@
-import postgres from 'postgres';
 import { createDebug } from './debug.js';
 import { isLease, isLeaseLive, RUN_ID_PATTERN, type Lease } from './leases.js';
+import { shortConnection } from './readiness.js';
 import type { ServerInfo } from './server-info.js';
 
 const log = createDebug('lease');
@@ -13,19 +13,6 @@ const log = createDebug('lease');
 const TABLE = 'pgdock_meta.leases';
 const CREATE = `select pg_advisory_xact_lock(7283551004); create schema if not exists pgdock_meta; create table if not exists ${TABLE} (run_id text primary key, lease jsonb not null)`;
 
-function connect(info: ServerInfo, timeoutMs: number) {
-  return postgres({
-    host: info.host,
-    port: info.port,
-    user: info.user,
-    pass: info.password,
-    database: info.database,
-    max: 1,
-    connect_timeout: Math.max(1, Math.ceil(timeoutMs / 1000)),
-    onnotice: () => {},
-  });
-}
-
 function isMissingTable(err: unknown): boolean {
   const code = (err as { code?: string } | null)?.code;
   return code === '42P01' || code === '3F000';
@@ -37,7 +24,7 @@ function isMissingTable(err: unknown): boolean {
  */
 export async function recordServerLease(info: ServerInfo, lease: Lease, timeoutMs = 2_000): Promise<boolean> {
   if (!RUN_ID_PATTERN.test(lease.runId)) throw new TypeError(`pgdock: not a run id: ${lease.runId}`);
-  const sql = connect(info, timeoutMs);
+  const sql = shortConnection(info, timeoutMs);
   const insert = () => sql`insert into pgdock_meta.leases (run_id, lease) values (${lease.runId}, ${sql.json(lease as never)}) on conflict (run_id) do nothing`;
   try {
     try {
@@ -63,7 +50,7 @@ export async function recordServerLease(info: ServerInfo, lease: Lease, timeoutM
  * the way). `undefined` when the server does not answer: nobody can be using it then.
  */
 export async function otherLiveServerLeases(info: ServerInfo, runId: string | undefined, timeoutMs = 2_000): Promise<Lease[] | undefined> {
-  const sql = connect(info, timeoutMs);
+  const sql = shortConnection(info, timeoutMs);
   try {
     let rows: Array<{ run_id: string; lease: unknown }>;
     try {
@@ -90,7 +77,7 @@ export async function otherLiveServerLeases(info: ServerInfo, runId: string | un
 
 /** Removes a run's lease from the server (its run ended); a server that does not answer has nothing to remove. */
 export async function removeServerLease(info: ServerInfo, runId: string, timeoutMs = 2_000): Promise<void> {
-  const sql = connect(info, timeoutMs);
+  const sql = shortConnection(info, timeoutMs);
   try {
     await sql`delete from pgdock_meta.leases where run_id = ${runId}`;
   } catch (err) {
