@@ -42,7 +42,8 @@ begin
     end if;
     perform pg_drop_replication_slot(r.slot_name);
   end loop;
-  if exists (select 1 from pg_database where datname = ${literal(name)} and (datistemplate or not datallowconn or datconnlimit <> -1)) then
+  -- Never an invalid database (connlimit -2, a drop under way or interrupted): ALTER on one is FATAL; DROP is what it needs.
+  if exists (select 1 from pg_database where datname = ${literal(name)} and datconnlimit <> -2 and (datistemplate or not datallowconn or datconnlimit >= 0)) then
     execute format('alter database %I is_template false allow_connections true connection limit -1', ${literal(name)});
   end if;
 end $pgdock$`);

@@ -148,7 +148,7 @@ describe('sweeps: whatever a suite did to its own worker database or schema pair
       expect(c.left(flags!), `the damage is there: ${JSON.stringify(flags)}`).to.equal(true);
       expect(await liveBackends(report.holders.map((h) => h.backend))).to.have.length(report.holders.length);
 
-      const next = await runSuite(c.next);
+      const next = await runSuite(c.next, { DEBUG: 'pgdock:*' });
       expect(next.code, next.output).to.equal(0);
       expect(counts(next.stats)).to.deep.equal(green);
       expect(await databaseFlags(report.database), 'swept').to.equal(undefined);
