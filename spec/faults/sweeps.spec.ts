@@ -202,3 +202,76 @@ describe('sweeps: whatever a suite did to its own worker database or schema pair
     }
   });
 });
+
+/** A test of `isolation: 'database'` that only uses its own database. */
+const ORDINARY_SPEC = `describe('an ordinary test', function () {
+  it('uses its own database', async function () {
+    await this.pg.sql.unsafe('create table t (id int); insert into t values (1)');
+  });
+});
+`;
+
+describe('sweeps: a test that damaged its own database (isolation: \'database\') does not leave it behind', function () {
+  this.timeout(180_000);
+  let project: SampleProject;
+  let held: HeldServer;
+  const holders: number[] = [];
+  const env = { PGDOCK_ISOLATION: 'database', PGDOCK_POOL_SIZE: '2' };
+
+  before(async function () {
+    project = await SampleProject.create({ 'ordinary.spec.js': ORDINARY_SPEC });
+    mkdirSync(join(project.dir, 'faults'));
+    for (const file of ['damage.cjs', 'hold-connection.cjs']) copyFileSync(join(FAULTS, file), join(project.dir, 'faults', file));
+    held = await holdServer(project);
+  });
+
+  after(async function () {
+    for (const pid of holders) killHolder(pid);
+    await held?.release();
+    if (project) {
+      await removeProjectServers(project.projectKey);
+      project.remove();
+    }
+  });
+
+  /** Test databases and pool clones on the server (templates stay by design). */
+  async function testDatabases(): Promise<string[]> {
+    const rows = await held.admin<{ name: string }[]>`select datname as name from pg_database where datname like 'pgdock\\_t\\_%' or datname like 'pgdock\\_pool\\_%' order by 1`;
+    return rows.map((r) => r.name);
+  }
+
+  async function damagingRun(kill: boolean): Promise<{ code: number | null; output: string; report: DamageReport }> {
+    const file = join(project.dir, 'spec', 'damage.spec.js');
+    const reportFile = join(project.dir, 'damage.json');
+    copyFileSync(join(FAULTS, 'damage-test-database.spec.js'), file);
+    rmSync(reportFile, { force: true });
+    try {
+      const run = await project.mocha([], { ...env, DAMAGE_REPORT: reportFile, DAMAGE_MAINTENANCE_DB: held.server.database, ...(kill ? { DAMAGE_KILL: '1' } : {}) }).done;
+      const output = run.stdout + run.stderr;
+      let report: DamageReport;
+      try {
+        report = JSON.parse(readFileSync(reportFile, 'utf8')) as DamageReport;
+      } catch {
+        throw new Error(`the damaging run reported nothing:\n${output}`);
+      }
+      holders.push(...report.holders.map((h) => h.pid));
+      return { code: run.code, output, report };
+    } finally {
+      rmSync(file, { force: true });
+    }
+  }
+
+  it('IS_TEMPLATE, ALLOW_CONNECTIONS false, CONNECTION LIMIT 0 and a held connection: dropped when the test ends; in a killed run, by the next run\'s start-up sweep', async function () {
+    const ended = await damagingRun(false);
+    expect(ended.code, ended.output).to.equal(0);
+    expect(await testDatabases(), 'dropped after the test (or by the run\'s end)').to.deep.equal([]);
+
+    const killed = await damagingRun(true);
+    expect(await testDatabases(), 'the killed run left its test database').to.include(killed.report.database);
+    const next = await project.mocha([], { ...env, DEBUG: 'pgdock:*' }).done;
+    expect(next.code, next.stdout + next.stderr).to.equal(0);
+    expect(await testDatabases(), 'swept').to.deep.equal([]);
+    const sessions = await held.admin<{ pid: number }[]>`select pid from pg_stat_activity where pid in ${held.admin([...ended.report.holders, ...killed.report.holders].map((h) => h.backend))}`;
+    expect(sessions, 'the other process\'s sessions ended with the databases').to.deep.equal([]);
+  });
+});
