@@ -1,4 +1,4 @@
-// The end of a database pgdock makes: dropped whatever its suite did to it.
+// The ends of a database pgdock makes: private to its owner when made, dropped whatever its suite did to it.
 import type { Sql } from 'postgres';
 import { literal } from './schema-pool.js';
 import { quoteIdentifier } from './schema-names.js';
@@ -48,4 +48,13 @@ begin
   end if;
 end $pgdock$`);
   await whenUnused(sql, `drop database if exists ${quoteIdentifier(name)} with (force)`);
+}
+
+/**
+ * SQL that takes connections to a database away from `PUBLIC`; its owner and superusers keep them.
+ * Postgres grants `CONNECT` and `TEMPORARY` to everyone by default, and `CREATE DATABASE … TEMPLATE`
+ * does not copy a template's ACL: each database pgdock makes gets this in the statement that marks it.
+ */
+export function privateDatabaseSql(name: string): string {
+  return `revoke connect, temporary on database ${quoteIdentifier(name)} from public`;
 }

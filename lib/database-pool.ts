@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import postgres, { type Sql } from 'postgres';
-import { dropDatabase } from './database-lifecycle.js';
+import { dropDatabase, privateDatabaseSql } from './database-lifecycle.js';
 import { createDebug } from './debug.js';
 import { redactSecrets } from './errors.js';
 import { createNonce, slugify, MAX_IDENTIFIER_BYTES, type SchemaPairNames } from './schema-names.js';
@@ -171,13 +171,13 @@ export class DatabasePool {
       await db.end({ timeout: 1 });
     }
     // Renamed into place only once complete: a half-built template is never cloned.
-    await conn.unsafe(`alter database ${building} rename to ${name}; comment on database ${name} is ${this.mark('pool', 'template')}`);
+    await conn.unsafe(`alter database ${building} rename to ${name}; comment on database ${name} is ${this.mark('pool', 'template')}; ${privateDatabaseSql(name)}`);
   }
 
   private async clone(name: string, state: SchemaMark['state']): Promise<void> {
     const template = await this.ensureTemplate();
     await this.workSql.unsafe(`create database ${name} template ${template}`);
-    await this.workSql.unsafe(`comment on database ${name} is ${this.mark(state, name)}`);
+    await this.workSql.unsafe(`comment on database ${name} is ${this.mark(state, name)}; ${privateDatabaseSql(name)}`);
   }
 
   private pump(): Promise<void> {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import postgres, { type Sql } from 'postgres';
 import { acquireServerFor } from './acquire-server.js';
-import { dropDatabase } from './database-lifecycle.js';
+import { dropDatabase, privateDatabaseSql } from './database-lifecycle.js';
 import { sweepDatabases } from './database-pool.js';
 import { createDebug } from './debug.js';
 import { ErrorCodes, PgdockError, redactSecrets } from './errors.js';
@@ -148,7 +148,8 @@ export async function createWorkerDatabase(options: ResolvedOptions, mode: Mocha
     const mark: SchemaMark = { pgdock: 1, state: 'claimed', owner, key: template?.key ?? 'empty', pair: 'worker' };
     const temp = `pgdock_wtmp_${process.pid}_${createNonce()}`;
     await sql.unsafe(`create database ${temp}${template ? ` template ${template.name}` : ''} owner ${quoteIdent(user)}`);
-    await sql.unsafe(`comment on database ${temp} is ${markComment(mark)}`);
+    // Marked and made private in one round trip: besides the admin, only its owner (the suite's role) may connect.
+    await sql.unsafe(`comment on database ${temp} is ${markComment(mark)}; ${privateDatabaseSql(temp)}`);
     await claimName(sql, temp, name);
     const db: WorkerDatabase = { ...login, database: name, server, mark };
     // On its own servers pgdock just set the role's password; an external server's role was left as it was.

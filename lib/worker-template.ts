@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import postgres, { type Sql } from 'postgres';
-import { dropDatabase, whenUnused } from './database-lifecycle.js';
+import { dropDatabase, privateDatabaseSql, whenUnused } from './database-lifecycle.js';
 import { createDebug } from './debug.js';
 import { ErrorCodes, PgdockError, redactSecrets } from './errors.js';
 import type { ResolvedOptions } from './options.js';
@@ -169,7 +169,7 @@ export async function ensureWorkerTemplate(admin: Sql, options: ResolvedOptions,
     await conn`select pg_terminate_backend(pid) from pg_stat_activity where datname = ${building} and pid <> pg_backend_pid()`;
     const mark: SchemaMark = { pgdock: 1, state: 'pool', owner: who, key, pair: 'template' };
     await whenUnused(conn, `alter database ${building} rename to ${name}`);
-    await conn.unsafe(`comment on database ${name} is ${markComment(mark)}`);
+    await conn.unsafe(`comment on database ${name} is ${markComment(mark)}; ${privateDatabaseSql(name)}`);
     log('template %s built', name);
     return { name, key };
   } finally {
