@@ -13,7 +13,9 @@ export async function whenUnused(sql: Sql, statement: string): Promise<void> {
       await sql.unsafe(statement);
       return;
     } catch (err) {
-      if ((err as { code?: string }).code !== '55006' || i >= IN_USE_TRIES) throw err;
+      const { code, message } = err as { code?: string; message?: string };
+      // 55006 is also a prepared transaction or a replication slot in it: waiting does not end those.
+      if (code !== '55006' || !/other users/.test(message ?? '') || i >= IN_USE_TRIES) throw err;
       await new Promise((r) => setTimeout(r, 100));
     }
   }
