@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import postgres from 'postgres';
+import { dropDatabase } from '../../lib/database-lifecycle.js';
 import { listMarkedSchemas } from '../../lib/schema-pool.js';
 import { createNonce } from '../../lib/schema-names.js';
 import { connectionUrl } from '../../lib/server-info.js';
@@ -60,8 +61,9 @@ describe('sweeps: whatever a suite did to its own worker database or schema pair
   after(async function () {
     for (const pid of holders) killHolder(pid);
     if (held) {
-      for (const name of await workerDatabases(held.admin)) await held.admin.unsafe(`alter database ${name} is_template false allow_connections true connection limit -1`).catch(() => {});
-      await held.admin.unsafe(`drop role if exists ${role}`).catch(() => {});
+      // Only after a failed case (an external server keeps what is left): what this file's runs made.
+      for (const name of await workerDatabases(held.admin)) await dropDatabase(held.admin, name).catch(() => {});
+      await held.admin.unsafe(`drop owned by ${role}; drop role ${role}`).catch(() => {});
       await held.release();
     }
     if (project) {
