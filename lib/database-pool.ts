@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import postgres, { type Sql } from 'postgres';
+import { dropDatabase, privateDatabaseSql } from './database-lifecycle.js';
 import { createDebug } from './debug.js';
+import { redactSecrets } from './errors.js';
 import { createNonce, slugify, MAX_IDENTIFIER_BYTES, type SchemaPairNames } from './schema-names.js';
 import { assertPlain, literal, ownerAlive, type PairSetup, type SchemaMark, type SchemaOwner, type SetupFunction } from './schema-pool.js';
 import type { ServerInfo } from './server-info.js';
@@ -37,47 +39,62 @@ export async function listMarkedDatabases(sql: Sql): Promise<Array<{ name: strin
   });
 }
 
-/** Drops a test database and the replication slots named after its schemas (slots are cluster-wide). */
-export async function dropDatabase(sql: Sql, database: string, schemas: string[] = []): Promise<void> {
-  assertPlain(database, ...schemas);
-  const patterns = [database, ...schemas].map((s) => `%${s}%`);
-  await sql`select pg_terminate_backend(active_pid) from pg_replication_slots where active_pid is not null and slot_name like any(${patterns})`;
-  await sql`select pg_drop_replication_slot(slot_name) from pg_replication_slots where slot_name like any(${patterns})`;
-  await sql.unsafe(`drop database if exists ${database} with (force)`);
-}
-
 /** Pool databases carry their owner's pid in the name: a clone whose owner died mid-way has no mark yet. */
 function poolDatabaseName(pid: number): string {
   return `pgdock_pool_${pid}_${createNonce()}`;
 }
 
+/** Whether a marked database is done with: kept past its expiry, or not a template and its owner dead (or `extra`). A malformed mark is not ours. */
+function isDoomed(mark: SchemaMark, now: number, extra: (mark: SchemaMark) => boolean): boolean {
+  try {
+    return mark.state === 'kept' ? Date.parse(mark.keptUntil ?? '') < now : mark.pair !== 'template' && (!ownerAlive(mark.owner) || extra(mark));
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Drops test databases of dead owners, expired kept ones and whatever `extra` selects (templates
- * stay), and pool clones whose owner died before marking them. A `CREATE DATABASE` outlives the
- * client that sent it: at the end of a run (`waitForClones`), clones still being made are waited
- * for first (a few seconds at most); a start-up sweep must not wait on live workers' clones.
+ * stay), and pool clones whose owner died before marking them, each whatever its suite did to it
+ * ({@link dropDatabase}). A `CREATE DATABASE` outlives the client that sent it: at the end of a run
+ * (`waitForClones`), clones still being made are waited for first (a few seconds at most); a
+ * start-up sweep must not wait on live workers' clones. Never throws: a database that cannot be
+ * dropped is logged (DEBUG) and left for a later sweep, and the others still go.
  */
 export async function sweepDatabases(sql: Sql, extra: (mark: SchemaMark) => boolean = () => false, waitForClones = false): Promise<string[]> {
-  for (let i = 0; waitForClones && i < 50; i++) {
-    const [busy] = await sql<{ n: number }[]>`select count(*)::int as n from pg_stat_activity
-      where pid <> pg_backend_pid() and query ilike 'create database pgdock\_pool\_%' and state = 'active'`;
-    if (!busy?.n) break;
-    await new Promise((r) => setTimeout(r, 100));
+  let doomed: Array<{ name: string; mark: Partial<SchemaMark> }>;
+  try {
+    for (let i = 0; waitForClones && i < 50; i++) {
+      const [busy] = await sql<{ n: number }[]>`select count(*)::int as n from pg_stat_activity
+        where pid <> pg_backend_pid() and query ilike 'create database pgdock\_pool\_%' and state = 'active'`;
+      if (!busy?.n) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const now = Date.now();
+    const marked = await listMarkedDatabases(sql);
+    doomed = marked.filter(({ mark }) => isDoomed(mark, now, extra));
+    const markedNames = new Set(marked.map((m) => m.name));
+    // Clones named after their maker's pid (pool clones; worker databases before their rename), not yet marked.
+    const unmarked = await sql<{ name: string }[]>`select datname as name from pg_database where datname like 'pgdock\_pool\_%' or datname like 'pgdock\_wtmp\_%'`;
+    for (const { name } of unmarked) {
+      const pid = Number(/^pgdock_(?:pool|wtmp)_(\d+)_/.exec(name)?.[1]);
+      if (!markedNames.has(name) && pid && !ownerAlive({ pid, host: hostname(), run: '' })) doomed.push({ name, mark: {} });
+    }
+  } catch (err) {
+    log('could not list databases to sweep: %s', redactSecrets((err as Error).message));
+    return [];
   }
-  const now = Date.now();
-  const marked = await listMarkedDatabases(sql);
-  const doomed = marked.filter(({ mark }) =>
-    mark.state === 'kept' ? Date.parse(mark.keptUntil ?? '') < now : mark.pair !== 'template' && (!ownerAlive(mark.owner) || extra(mark)));
-  const markedNames = new Set(marked.map((m) => m.name));
-  // Clones named after their maker's pid (pool clones; worker databases before their rename), not yet marked.
-  const unmarked = await sql<{ name: string }[]>`select datname as name from pg_database where datname like 'pgdock\_pool\_%' or datname like 'pgdock\_wtmp\_%'`;
-  for (const { name } of unmarked) {
-    const pid = Number(/^pgdock_(?:pool|wtmp)_(\d+)_/.exec(name)?.[1]);
-    if (!markedNames.has(name) && pid && !ownerAlive({ pid, host: hostname(), run: '' })) doomed.push({ name, mark: {} as SchemaMark });
+  const dropped: string[] = [];
+  for (const { name, mark } of doomed) {
+    try {
+      await dropDatabase(sql, name, Array.isArray(mark.schemas) ? mark.schemas : []);
+      dropped.push(name);
+    } catch (err) {
+      log('could not drop database %s (left for a later sweep): %s', name, redactSecrets((err as Error).message));
+    }
   }
-  for (const { name, mark } of doomed) await dropDatabase(sql, name, mark.schemas ?? []);
-  if (doomed.length) log('swept %d database(s)', doomed.length);
-  return doomed.map((d) => d.name);
+  if (dropped.length) log('swept %d database(s)', dropped.length);
+  return dropped;
 }
 
 /**
@@ -132,7 +149,7 @@ export class DatabasePool {
 
   private async buildTemplate(conn: Sql, name: string): Promise<void> {
     const building = `${name}_building`;
-    await conn.unsafe(`drop database if exists ${building} with (force)`);
+    await dropDatabase(conn, building);
     await conn.unsafe(`create database ${building}`);
     const db = this.connect(building);
     try {
@@ -154,13 +171,13 @@ export class DatabasePool {
       await db.end({ timeout: 1 });
     }
     // Renamed into place only once complete: a half-built template is never cloned.
-    await conn.unsafe(`alter database ${building} rename to ${name}; comment on database ${name} is ${this.mark('pool', 'template')}`);
+    await conn.unsafe(`alter database ${building} rename to ${name}; comment on database ${name} is ${this.mark('pool', 'template')}; ${privateDatabaseSql(name)}`);
   }
 
   private async clone(name: string, state: SchemaMark['state']): Promise<void> {
     const template = await this.ensureTemplate();
     await this.workSql.unsafe(`create database ${name} template ${template}`);
-    await this.workSql.unsafe(`comment on database ${name} is ${this.mark(state, name)}`);
+    await this.workSql.unsafe(`comment on database ${name} is ${this.mark(state, name)}; ${privateDatabaseSql(name)}`);
   }
 
   private pump(): Promise<void> {

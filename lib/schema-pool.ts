@@ -107,22 +107,69 @@ export async function listMarkedSchemas(sql: Sql): Promise<Array<{ name: string;
   return out;
 }
 
+/** Seconds a sweep waits for a lock on a doomed schema before leaving it for a later sweep. */
+const SWEEP_LOCK_TIMEOUT = '5s';
+
+/**
+ * One SQL text that drops doomed schemas whatever was done to them: sessions holding locks on
+ * their tables (a process the dead owner left, an open transaction) are ended first; objects owned
+ * by other roles go with CASCADE (the admin is a superuser on servers pgdock starts); a lock it
+ * still cannot get fails the text after {@link SWEEP_LOCK_TIMEOUT} instead of hanging the run.
+ */
+function sweepSql(schemas: string[]): string {
+  const names = `array[${schemas.map(literal).join(', ')}]::text[]`;
+  return [
+    `select set_config('lock_timeout', ${literal(SWEEP_LOCK_TIMEOUT)}, true)`,
+    `select pg_terminate_backend(l.pid) from pg_locks l join pg_class c on c.oid = l.relation join pg_namespace n on n.oid = c.relnamespace
+      where l.pid <> pg_backend_pid() and l.database = (select oid from pg_database where datname = current_database()) and n.nspname = any (${names})`,
+    dropSql(schemas),
+  ].join(';\n');
+}
+
 /**
  * Drops what nobody will use again: schemas of dead owners on this host (never a live run's),
- * kept failures past their expiry, and anything `extra` selects. Returns the dropped names.
+ * kept failures past their expiry, and anything `extra` selects. Returns the dropped names. All in
+ * one round trip; if that fails, pair by pair, and a pair that cannot go is logged (DEBUG) and left
+ * for a later sweep. Never throws.
  */
 export async function sweepSchemas(sql: Sql, extra: (mark: SchemaMark) => boolean = () => false): Promise<string[]> {
   const now = Date.now();
-  const doomed = (await listMarkedSchemas(sql))
-    .filter(({ mark }) =>
-      mark.state === 'kept' ? Date.parse(mark.keptUntil ?? '') < now : !ownerAlive(mark.owner) || extra(mark),
-    )
-    .map((s) => s.name);
-  if (doomed.length > 0) {
-    await sql.unsafe(dropSql(doomed));
-    log('swept %d schema(s)', doomed.length);
+  const doomed: Array<{ name: string; mark: SchemaMark }> = [];
+  try {
+    for (const schema of await listMarkedSchemas(sql)) {
+      const { mark } = schema;
+      try {
+        if (mark.state === 'kept' ? Date.parse(mark.keptUntil ?? '') < now : !ownerAlive(mark.owner) || extra(mark)) doomed.push(schema);
+      } catch {
+        // a malformed mark: not ours
+      }
+    }
+  } catch (err) {
+    log('could not list schemas to sweep: %s', (err as Error).message);
+    return [];
   }
-  return doomed;
+  if (doomed.length === 0) return [];
+  const all = doomed.map((s) => s.name);
+  try {
+    await sql.unsafe(sweepSql(all));
+    log('swept %d schema(s)', all.length);
+    return all;
+  } catch (err) {
+    log('sweeping %d schema(s) at once failed (%s); one pair at a time', all.length, (err as Error).message);
+  }
+  const pairs = new Map<string, string[]>();
+  for (const { name, mark } of doomed) pairs.set(String(mark.pair), [...(pairs.get(String(mark.pair)) ?? []), name]);
+  const dropped: string[] = [];
+  for (const names of pairs.values()) {
+    try {
+      await sql.unsafe(sweepSql(names));
+      dropped.push(...names);
+    } catch (err) {
+      log('could not drop schema(s) %s (left for a later sweep): %s', names.join(', '), (err as Error).message);
+    }
+  }
+  if (dropped.length) log('swept %d schema(s)', dropped.length);
+  return dropped;
 }
 
 /**

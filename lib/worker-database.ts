@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import postgres, { type Sql } from 'postgres';
 import { acquireServerFor } from './acquire-server.js';
+import { dropDatabase, privateDatabaseSql } from './database-lifecycle.js';
 import { sweepDatabases } from './database-pool.js';
 import { createDebug } from './debug.js';
 import { ErrorCodes, PgdockError, redactSecrets } from './errors.js';
@@ -12,7 +13,7 @@ import { currentRun } from './run-identity.js';
 import { createNonce } from './schema-names.js';
 import { literal, ownerAlive, type SchemaMark, type SchemaOwner } from './schema-pool.js';
 import { connectionUrl, type ServerInfo } from './server-info.js';
-import { ensureWorkerTemplate, hasWorkerSetup, loginEnv, markComment, parseMark, quoteIdent, whenUnused, type DatabaseLogin } from './worker-template.js';
+import { ensureWorkerTemplate, hasWorkerSetup, loginEnv, markComment, parseMark, quoteIdent, type DatabaseLogin } from './worker-template.js';
 
 const log = createDebug('worker-db');
 
@@ -105,11 +106,11 @@ async function claimName(sql: Sql, temp: string, name: string): Promise<void> {
     }
     const taken = await nameTaken(sql, name);
     if (taken) {
-      await sql.unsafe(`drop database if exists ${temp} with (force)`);
+      await dropDatabase(sql, temp);
       throw taken;
     }
     log('dropping %s, left by a process that is gone', name);
-    await whenUnused(sql, `drop database if exists ${quoteIdent(name)} with (force)`);
+    await dropDatabase(sql, name);
   }
 }
 
@@ -147,7 +148,8 @@ export async function createWorkerDatabase(options: ResolvedOptions, mode: Mocha
     const mark: SchemaMark = { pgdock: 1, state: 'claimed', owner, key: template?.key ?? 'empty', pair: 'worker' };
     const temp = `pgdock_wtmp_${process.pid}_${createNonce()}`;
     await sql.unsafe(`create database ${temp}${template ? ` template ${template.name}` : ''} owner ${quoteIdent(user)}`);
-    await sql.unsafe(`comment on database ${temp} is ${markComment(mark)}`);
+    // Marked and made private in one round trip: besides the admin, only its owner (the suite's role) may connect.
+    await sql.unsafe(`comment on database ${temp} is ${markComment(mark)}; ${privateDatabaseSql(temp)}`);
     await claimName(sql, temp, name);
     const db: WorkerDatabase = { ...login, database: name, server, mark };
     // On its own servers pgdock just set the role's password; an external server's role was left as it was.

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import postgres, { type Sql } from 'postgres';
+import { dropDatabase, privateDatabaseSql, whenUnused } from './database-lifecycle.js';
 import { createDebug } from './debug.js';
 import { ErrorCodes, PgdockError, redactSecrets } from './errors.js';
 import type { ResolvedOptions } from './options.js';
@@ -106,19 +107,6 @@ export function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
-/** Runs `statement` until no session is left on the database it renames or drops (terminated ones linger a moment). */
-export async function whenUnused(sql: Sql, statement: string): Promise<void> {
-  for (let i = 0; ; i++) {
-    try {
-      await sql.unsafe(statement);
-      return;
-    } catch (err) {
-      if ((err as { code?: string }).code !== '55006' || i >= 50) throw err;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-}
-
 /**
  * The template worker databases are cloned from, built once per server and setup key by whichever
  * process gets the advisory lock first; the others wait for it and find it built. It is renamed into
@@ -138,7 +126,7 @@ export async function ensureWorkerTemplate(admin: Sql, options: ResolvedOptions,
     // Another worker of this run failed to build it: the same error, without trying again.
     if (failed?.pair === 'template-failed' && failed.owner.run === who.run && failed.error) throw PgdockError.fromJSON(failed.error);
     log('building template %s', name);
-    await conn.unsafe(`drop database if exists ${building} with (force)`);
+    await dropDatabase(conn, building);
     await conn.unsafe(`create database ${building} owner ${quoteIdent(owner)}`);
     const login: DatabaseLogin = { ...server, database: building };
     const db = postgres(connectionUrl(login), { max: 1, onnotice: () => {} });
@@ -181,7 +169,7 @@ export async function ensureWorkerTemplate(admin: Sql, options: ResolvedOptions,
     await conn`select pg_terminate_backend(pid) from pg_stat_activity where datname = ${building} and pid <> pg_backend_pid()`;
     const mark: SchemaMark = { pgdock: 1, state: 'pool', owner: who, key, pair: 'template' };
     await whenUnused(conn, `alter database ${building} rename to ${name}`);
-    await conn.unsafe(`comment on database ${name} is ${markComment(mark)}`);
+    await conn.unsafe(`comment on database ${name} is ${markComment(mark)}; ${privateDatabaseSql(name)}`);
     log('template %s built', name);
     return { name, key };
   } finally {

@@ -1,15 +1,8 @@
 import { expect } from 'chai';
-import { randomUUID } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import postgres, { type Sql } from 'postgres';
-import { acquireServerFor } from '../../lib/acquire-server.js';
-import { resolveOptions } from '../../lib/options.js';
-import { chooseProvider } from '../../lib/providers/choose-provider.js';
-import { releaseLease } from '../../lib/release-server.js';
-import type { RunIdentity } from '../../lib/run-identity.js';
-import { serverPaths } from '../../lib/server-key.js';
-import { connectionUrl, type ServerInfo } from '../../lib/server-info.js';
+import { connectionUrl } from '../../lib/server-info.js';
+import { holdServer, workerDatabases, type HeldServer } from '../support/held-server.js';
 import { REPO_ROOT } from '../support/paths.js';
 import { SampleProject } from '../support/sample-project.js';
 import { projectServers, removeProjectServers } from '../support/server-watch.js';
@@ -70,34 +63,10 @@ interface SuiteRun {
   observations: Observation[];
 }
 
-/** Holds a lease on the project's server from this process, so it outlives the runs and can be inspected after them. */
-async function holdServer(project: SampleProject): Promise<{ server: ServerInfo; admin: Sql; release: () => Promise<void> }> {
-  const options = resolveOptions({}, project.env(), project.dir);
-  const run: RunIdentity = { runId: randomUUID(), ownerPid: process.pid, managed: false };
-  const server = await acquireServerFor(options, run);
-  const chosen = await chooseProvider(options, run);
-  const admin = postgres(connectionUrl(server), { max: 2, onnotice: () => {} });
-  return {
-    server,
-    admin,
-    release: async () => {
-      await admin.end({ timeout: 1 });
-      await releaseLease(serverPaths(chosen).dir, run.runId, options);
-    },
-  };
-}
-
-/** Worker databases (and half-made clones) on the server, by name. */
-async function workerDatabases(admin: Sql): Promise<string[]> {
-  const rows = await admin<{ name: string }[]>`select datname as name from pg_database
-    where shobj_description(oid, 'pg_database') like '%"pair":"worker"%' or datname like 'pgdock\\_wtmp\\_%' order by 1`;
-  return rows.map((r) => r.name);
-}
-
 describe('an existing suite on a database per worker (fixtures/existing-suite: PG* read at load, fixed tables)', function () {
   this.timeout(240_000);
   let project: SampleProject;
-  let held: Awaited<ReturnType<typeof holdServer>>;
+  let held: HeldServer;
   const observeDir = () => join(project.dir, 'observed-killed');
 
   before(async function () {
