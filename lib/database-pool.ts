@@ -5,7 +5,7 @@ import { dropDatabase, privateDatabaseSql } from './database-lifecycle.js';
 import { createDebug } from './debug.js';
 import { redactSecrets } from './errors.js';
 import { createNonce, slugify, MAX_IDENTIFIER_BYTES, type SchemaPairNames } from './schema-names.js';
-import { assertPlain, literal, ownerAlive, type PairSetup, type SchemaMark, type SchemaOwner, type SetupFunction } from './schema-pool.js';
+import { assertPlain, literal, ownerAlive, parseMark, type PairSetup, type SchemaMark, type SchemaOwner, type SetupFunction } from './schema-pool.js';
 import type { ServerInfo } from './server-info.js';
 import { connectionUrl } from './server-info.js';
 
@@ -31,11 +31,8 @@ export async function listMarkedDatabases(sql: Sql): Promise<Array<{ name: strin
     select datname as name, shobj_description(oid, 'pg_database') as mark
     from pg_database where shobj_description(oid, 'pg_database') like '{"pgdock":1,%'`;
   return rows.flatMap((r) => {
-    try {
-      return [{ name: r.name, mark: JSON.parse(r.mark) as SchemaMark }];
-    } catch {
-      return [];
-    }
+    const mark = parseMark(r.mark);
+    return mark ? [{ name: r.name, mark }] : [];
   });
 }
 

@@ -32,6 +32,35 @@ export interface SchemaMark {
   schemas?: string[];
 }
 
+/** A mark pgdock wrote (owner, state, key, pair); any other comment, however it starts, is not ours. */
+export function isSchemaMark(value: unknown): value is SchemaMark {
+  const v = value as Partial<SchemaMark> | null;
+  const o = v?.owner as Partial<SchemaOwner> | undefined;
+  return (
+    !!v &&
+    v.pgdock === 1 &&
+    (v.state === 'pool' || v.state === 'claimed' || v.state === 'kept') &&
+    typeof v.key === 'string' &&
+    typeof v.pair === 'string' &&
+    !!o &&
+    Number.isInteger(o.pid) &&
+    typeof o.host === 'string' &&
+    typeof o.run === 'string' &&
+    (o.pidStart === undefined || typeof o.pidStart === 'string') &&
+    (v.keptUntil === undefined || typeof v.keptUntil === 'string')
+  );
+}
+
+/** Parses a schema's or database's comment: pgdock's mark, or undefined (malformed marks are not ours). */
+export function parseMark(text: string | null | undefined): SchemaMark | undefined {
+  try {
+    const mark: unknown = text ? JSON.parse(text) : undefined;
+    return isSchemaMark(mark) ? mark : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** What every pair receives before a test sees it. */
 export interface PairSetup {
   /** SQL files run with `search_path` set to the source schema. */
@@ -98,11 +127,8 @@ export async function listMarkedSchemas(sql: Sql): Promise<Array<{ name: string;
     from pg_namespace where obj_description(oid, 'pg_namespace') like '{"pgdock":1,%'`;
   const out: Array<{ name: string; mark: SchemaMark }> = [];
   for (const row of rows) {
-    try {
-      out.push({ name: row.name, mark: JSON.parse(row.mark) as SchemaMark });
-    } catch {
-      // not ours after all
-    }
+    const mark = parseMark(row.mark);
+    if (mark) out.push({ name: row.name, mark });
   }
   return out;
 }

@@ -8,7 +8,7 @@ import { ErrorCodes, PgdockError, redactSecrets } from './errors.js';
 import type { ResolvedOptions } from './options.js';
 import { hashInputs } from './prepare-once.js';
 import { connectionUrl } from './server-info.js';
-import { literal, type SchemaMark, type SchemaOwner } from './schema-pool.js';
+import { literal, parseMark, type SchemaMark, type SchemaOwner } from './schema-pool.js';
 
 const log = createDebug('worker-db');
 
@@ -88,15 +88,7 @@ function setupFailed(err: unknown, what: string): PgdockError {
   );
 }
 
-/** pgdock's mark on a database (its comment), if it is one. */
-export function parseMark(text: string | null | undefined): SchemaMark | undefined {
-  try {
-    const mark = text ? (JSON.parse(text) as SchemaMark) : undefined;
-    return mark?.pgdock === 1 ? mark : undefined;
-  } catch {
-    return undefined;
-  }
-}
+export { parseMark };
 
 export function markComment(mark: SchemaMark): string {
   return literal(JSON.stringify(mark));
