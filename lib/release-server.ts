@@ -12,6 +12,7 @@ import { projectKey } from './server-key.js';
 import { clearState, readState, type ServerState } from './state-file.js';
 import { sweepSchemas } from './schema-pool.js';
 import { connectionUrl } from './server-info.js';
+import { isServerGone } from './server-gone.js';
 
 const log = createDebug('server');
 
@@ -79,7 +80,8 @@ export function removeEmptyStateFolders(dir: string): void {
 /** Drops every schema pair a run's workers left (they are done), except pairs kept on failure. */
 async function dropRunSchemas(dir: string, runId: string): Promise<void> {
   const state = readState(join(dir, 'server.json'));
-  if (state?.status !== 'ready') return;
+  // A server this process saw go away holds nothing to drop; connecting would only wait.
+  if (state?.status !== 'ready' || isServerGone()) return;
   const { default: postgres } = await import('postgres');
   const sql = postgres(connectionUrl(state.info), { max: 1, onnotice: () => {}, connect_timeout: 5 });
   try {

@@ -25,6 +25,11 @@ export function isLostConnection(err: unknown, depth = 0): boolean {
   return isLostConnection(e.cause, depth + 1);
 }
 
+/** Mocha's timeout: a connection that hangs (a host that stopped answering) fails a test so. */
+function isTimeout(err: unknown): boolean {
+  return (err as { code?: unknown } | null)?.code === 'ERR_MOCHA_TIMEOUT';
+}
+
 /** The server this process uses (set when `this.pg` or the worker database first reaches it). */
 let server: ServerInfo | undefined;
 /** Once known: the one line every later failure says. Never forgotten within the process. */
@@ -141,17 +146,17 @@ function afterFileCandidates(ctx: ContextLike): RunnableLike[] {
 }
 
 /**
- * For pgdock's root hooks: a failed test or hook whose error looks like a lost connection triggers
- * one check of the server (only the first time); once it is known gone, each such error is
- * rewritten in place to the one line that names the server, so mocha (serial, or a worker's
- * serialised report in --parallel) prints that line and no stack. Passing tests cost nothing.
+ * For pgdock's root hooks: a failed test or hook whose error looks like a lost connection (or a
+ * timeout) triggers one check of the server (only the first time); once it is known gone, each
+ * such error is rewritten in place to the one line that names the server, so mocha (serial, or a
+ * worker's serialised report in --parallel) prints that line and no stack. Passing tests cost nothing.
  * `after` is `'test'` in a root afterEach, `'file'` in a root afterAll.
  */
 export async function nameGoneServer(ctx: object, after: 'test' | 'file'): Promise<void> {
   // Mocha's hook arrays are private in its types: read through a structural view.
   const view = ctx as ContextLike;
   const candidates = after === 'test' ? afterTestCandidates(view) : afterFileCandidates(view);
-  const lost = candidates.filter((r) => r.state === 'failed' && r.err instanceof Object && !named.has(r.err) && isLostConnection(r.err));
+  const lost = candidates.filter((r) => r.state === 'failed' && r.err instanceof Object && !named.has(r.err) && (isLostConnection(r.err) || isTimeout(r.err)));
   if (lost.length === 0) return;
   await confirmGone();
   if (!gone) return;
