@@ -63,5 +63,5 @@ try {
   });
   reply({ ok: true, result: 'started' });
 } catch (err) {
-  reply({ ok: false, error: (err as Error)?.message ?? String(err) });
+  reply({ ok: false, error: describeError(err) });
 }

@@ -52,10 +52,6 @@ async function checkContainer(info: ServerInfo): Promise<GoneServer | undefined>
     const since = Date.parse(status.finishedAt ?? '');
     return { what: `Docker container ${short} ${how}`, ...(since > 0 ? { since } : {}), hint: RUN_AGAIN, context: { ...context, exitCode: status.exitCode ?? -1 } };
   }
-  if (status.port && status.port !== info.port) {
-    // Restarted: a new server (its data was on tmpfs) on another port than pgdock's clients use.
-    return { what: `Docker container ${short} was restarted and now listens on port ${status.port}, not ${info.port}, with none of this run's data`, hint: RUN_AGAIN, context };
-  }
   return undefined;
 }
 

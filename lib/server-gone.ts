@@ -52,7 +52,7 @@ function clock(ms: number): string {
 }
 
 function describeGone(found: GoneServer, noticedAt: number): string {
-  const when = found.since ? ` at ${clock(found.since)}` : ` (noticed at ${clock(noticedAt)}, when a test lost its connection)`;
+  const when = found.since ? ` at ${clock(found.since)}` : ` (noticed at ${clock(noticedAt)}, when a connection to it failed)`;
   return `[${ErrorCodes.SERVER_GONE}] pgdock's Postgres server is gone: ${found.what}${when}. Hint: ${found.hint}`;
 }
 

@@ -70,8 +70,6 @@ export interface ContainerStatus {
   /** When it stopped (ISO), for an exited container. */
   finishedAt?: string;
   oomKilled?: boolean;
-  /** The host port 5432 is published on, for a running container. */
-  port?: number;
 }
 
 /**
@@ -91,7 +89,7 @@ export async function containerStatus(id: string, timeoutMs = 3_000): Promise<Co
     if (!data.State.Running) {
       return { state: 'exited', exitCode: data.State.ExitCode, finishedAt: data.State.FinishedAt, oomKilled: data.State.OOMKilled };
     }
-    return { state: 'running', port: Number(data.NetworkSettings.Ports?.['5432/tcp']?.[0]?.HostPort ?? 0) };
+    return { state: 'running' };
   } catch (err) {
     if (statusCode(err) === 404) return { state: 'removed' };
     throw unavailable((err as NodeJS.ErrnoException).code ?? (err as Error).message);

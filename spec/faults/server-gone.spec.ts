@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { probeSql } from '../../lib/readiness.js';
@@ -95,6 +95,21 @@ async function removeContainer(id: string): Promise<void> {
   await docker.getContainer(id).remove({ force: true, v: true }).catch(() => {});
 }
 
+/** The processes whose parent is `pid` (a postmaster's backends and helpers). */
+function childrenOf(pid: number): number[] {
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .filter((name) => {
+      try {
+        const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
 /** What was taken away: what the messages must name, and the port it listened on. */
 interface TakenAway {
   named: string;
@@ -116,7 +131,11 @@ async function takeServerAway(project: SampleProject, external: OwnServer | unde
     const [postmaster] = await projectServers(project.projectKey, 'embedded');
     expect(postmaster, 'the project\'s postmaster').to.not.equal(undefined);
     const args = readFileSync(`/proc/${postmaster!.id}/cmdline`, 'utf8').split('\0');
+    const backends = childrenOf(Number(postmaster!.id));
     process.kill(Number(postmaster!.id), 'SIGKILL');
+    // Its backends notice and exit within moments; until then a connection may still answer.
+    const deadline = Date.now() + 10_000;
+    while (backends.some((pid) => existsSync(`/proc/${pid}`)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     return { named: `pid ${postmaster!.id}`, port: Number(args[args.indexOf('-p') + 1]) };
   }
   const [container] = await projectContainers(project.projectKey);

@@ -104,6 +104,20 @@ describe('checking a server that stopped answering (lib/server-check, lib/server
     expect(gone?.what).to.equal(`the embedded postmaster (pid ${info.pid}, port ${info.port}) is no longer running`);
   });
 
+  it('docker: when the engine does not answer either, says so and what to start', async function () {
+    const before = process.env.DOCKER_HOST;
+    process.env.DOCKER_HOST = 'unix:///run/pgdock-spec-no-engine.sock';
+    try {
+      const port = await closedPort();
+      const gone = await checkServerGone({ provider: 'docker', containerId: 'f'.repeat(64), host: '127.0.0.1', port, user: 'u', password: 'p', database: 'd', image: 'x' });
+      expect(gone?.what).to.equal('Docker container ffffffffffff does not answer, and neither does the engine (No Docker engine answered at DOCKER_HOST=unix:///run/pgdock-spec-no-engine.sock: ENOENT)');
+      expect(gone?.hint).to.match(/^Start Docker again/);
+    } finally {
+      if (before === undefined) delete process.env.DOCKER_HOST;
+      else process.env.DOCKER_HOST = before;
+    }
+  });
+
   it('external: a server that refuses connections is named by host and port, with the driver\'s reason', async function () {
     const port = await closedPort();
     const gone = await checkServerGone({ provider: 'external', host: '127.0.0.1', port, user: 'u', password: 'secret-pw', database: 'd', image: 'external' });
