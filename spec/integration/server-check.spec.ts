@@ -1,6 +1,8 @@
 import { expect } from 'chai';
+import { rmSync } from 'node:fs';
 import postgres from 'postgres';
 import { acquireServerFor } from '../../lib/acquire-server.js';
+import { runtimeDirOf } from '../../lib/providers/embedded-server.js';
 import { checkServerGone } from '../../lib/server-check.js';
 import { isLostConnection } from '../../lib/server-gone.js';
 import { connectionUrl, type ServerInfo } from '../../lib/server-info.js';
@@ -97,11 +99,17 @@ describe('checking a server that stopped answering (lib/server-check, lib/server
     onlyOn(this, ['embedded'], 'checks the embedded postmaster');
     const { info, projectKey } = await startServer();
     expect((await projectServers(projectKey)).map((s) => s.id)).to.deep.equal([String(info.pid)]);
+    const folder = runtimeDirOf(info.pid!);
+    expect(await checkServerGone(info), 'running').to.equal(undefined);
     process.kill(info.pid!, 'SIGKILL');
+    // The cleanup finds live postmasters only: the folder of this one is the test's to remove.
+    cleanups.push(async () => rmSync(folder!, { recursive: true, force: true }));
     const deadline = Date.now() + 10_000;
     let gone = await checkServerGone(info);
     while (!gone && Date.now() < deadline) gone = await checkServerGone(info);
     expect(gone?.what).to.equal(`the embedded postmaster (pid ${info.pid}, port ${info.port}) is no longer running`);
+    rmSync(folder!, { recursive: true, force: true });
+    expect((await checkServerGone(info))?.what).to.equal(`the embedded postmaster (pid ${info.pid}, port ${info.port}) is no longer running and its data folder is gone`);
   });
 
   it('docker: when the engine does not answer either, says so and what to start', async function () {
