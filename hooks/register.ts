@@ -9,6 +9,7 @@ import { RUN_JOBS_ENV, findProjectRoot, readPackageConfig, resolveOptions, type 
 import { closeProcessClient, closeProcessPairs, createPgScope, queryLog, type PgContext, type PgScope, type TimedRunnable } from '../lib/pg-context.js';
 import { failureContext, loadAddContext } from '../lib/report-context.js';
 import { beginRun, endRun, stopSignalCleanup } from '../lib/run-lifecycle.js';
+import { isServerGone, nameGoneServer } from '../lib/server-gone.js';
 import { setAssertionHost, takeUnawaitedAssertions } from '../lib/sql-assertions.js';
 
 declare module 'mocha' {
@@ -60,7 +61,7 @@ let workerDb: { db: import('../lib/worker-database.js').WorkerDatabase; options:
 
 /** With per-worker databases: a failing test keeps the database (keepOnFailure), and running out of connections is explained. */
 async function afterWorkerTest(test: Mocha.Test | undefined): Promise<void> {
-  if (!workerDb || test?.state !== 'failed') return;
+  if (!workerDb || test?.state !== 'failed' || isServerGone()) return;
   const { isOutOfConnections, keepWorkerDatabase, outOfConnectionsHint } = await import('../lib/worker-database.js');
   if (!workerDb.warned && isOutOfConnections(test.err)) {
     workerDb.warned = true;
@@ -86,6 +87,7 @@ const rootHooks = {
   },
   async afterEach(this: Context): Promise<void> {
     const test = this.currentTest;
+    await nameGoneServer(this, 'test');
     if (test?.state === 'failed' && testScope) {
       // For mochawesome (with --require mochawesome/register in parallel mode): what the database saw.
       const { server, pair } = testScope.describe();
@@ -103,7 +105,8 @@ const rootHooks = {
       hook.error(new Error(`pgdock: ${unawaited.length} SQL assertion(s) in "${test?.title ?? 'this test'}" were never awaited (${unawaited.join(', ')}), so they checked nothing. Put \`await\` before expect(...).`));
     }
   },
-  async afterAll(): Promise<void> {
+  async afterAll(this: Context): Promise<void> {
+    await nameGoneServer(this, 'file');
     fileScope?.finish(false);
     fileScope = undefined;
     await closeProcessClient();

@@ -10,6 +10,7 @@ import { loadProvider } from './providers/provider.js';
 import { probeSql } from './readiness.js';
 import { currentRun, type RunIdentity } from './run-identity.js';
 import { serverKey, serverPaths, type ServerOptions } from './server-key.js';
+import { noteServer } from './server-gone.js';
 import type { ServerInfo } from './server-info.js';
 import { readState, writeState } from './state-file.js';
 
@@ -84,6 +85,7 @@ export async function acquireServer(input: PgdockOptions = {}): Promise<ServerHa
   const resolved = resolveOptions(input);
   const run = currentRun();
   const info = await acquireServerFor(resolved, run);
+  noteServer(info);
   const options = await chooseProvider(resolved, run);
   const { releaseLease } = await import('./release-server.js');
   const handle = { ...info } as ServerHandle;

@@ -11,6 +11,7 @@ import { PairClient, type PairNames } from './schema-pairs.js';
 import { renderFixture, type FixtureValues, type RenderedFixture } from './fixtures.js';
 import { QueryLog } from './report-context.js';
 import { connectionUrl, hideSecretsWhenPrinted, redactedUrl, summarizeServer, type ServerInfo, type ServerSummary } from './server-info.js';
+import { isServerGone, noteServer, throwIfServerGone } from './server-gone.js';
 
 /** Which schema of the pair. */
 export type SchemaRole = 'source' | 'destination';
@@ -87,11 +88,13 @@ function processOptions(): ResolvedOptions {
 
 /** The server for this process, acquired on first call (synchronously); a failure is remembered. */
 export function processServer(runnable?: TimedRunnable): ServerInfo {
+  throwIfServerGone();
   if (server) return server;
   if (failure) throw failure;
   const started = Date.now();
   try {
     server = acquireServerSync();
+    noteServer(server);
   } catch (err) {
     failure = err as Error;
     throw err;
@@ -224,7 +227,8 @@ export function createPgScope(runnable: () => TimedRunnable | undefined): PgScop
       scoped.clear();
       testSql = undefined;
       if (!pair || !pairs) return;
-      const keep = failed && processOptions().keepOnFailure;
+      // Nothing is left to keep on a server that is gone, and the failure must stay one line.
+      const keep = failed && processOptions().keepOnFailure && !isServerGone();
       pairs.release(pair, keep ? processOptions().keepFor : undefined);
       if (keep) {
         const until = new Date(Date.now() + processOptions().keepFor).toISOString();

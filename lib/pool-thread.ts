@@ -6,6 +6,13 @@ import type { PairRequest, PairThreadData } from './schema-pairs.js';
 
 const { isolation, server, setup, owner, size, flag, port } = workerData as PairThreadData & { flag: Int32Array; port: MessagePort };
 
+/** The message with the driver's code when the message lacks it (a refused connection's AggregateError has none). */
+function describeError(err: unknown): string {
+  const { message, code } = (err ?? {}) as { message?: string; code?: unknown };
+  const text = message || String(err);
+  return typeof code === 'string' && !text.includes(code) ? `${text} (${code})` : text;
+}
+
 function reply(message: unknown): void {
   port.postMessage(message);
   Atomics.store(flag, 0, 1);
@@ -51,10 +58,10 @@ try {
       }
     } catch (err) {
       if (request.type === 'release') log('release of %s failed: %s', request.names.source, (err as Error).message);
-      else reply({ ok: false, error: (err as Error).message });
+      else reply({ ok: false, error: describeError(err) });
     }
   });
   reply({ ok: true, result: 'started' });
 } catch (err) {
-  reply({ ok: false, error: (err as Error)?.message ?? String(err) });
+  reply({ ok: false, error: describeError(err) });
 }

@@ -13,6 +13,7 @@ import { clearState, readState, type ServerState } from './state-file.js';
 import { sweepSchemas } from './schema-pool.js';
 import { connectionUrl } from './server-info.js';
 import { otherLiveServerLeases, removeServerLease } from './server-leases.js';
+import { isServerGone } from './server-gone.js';
 
 const log = createDebug('server');
 
@@ -87,7 +88,8 @@ export function removeEmptyStateFolders(dir: string): void {
 /** Drops every schema pair a run's workers left (they are done), except pairs kept on failure. */
 async function dropRunSchemas(dir: string, runId: string): Promise<void> {
   const state = readState(join(dir, 'server.json'));
-  if (state?.status !== 'ready') return;
+  // A server this process saw go away holds nothing to drop; connecting would only wait.
+  if (state?.status !== 'ready' || isServerGone()) return;
   const { default: postgres } = await import('postgres');
   const sql = postgres(connectionUrl(state.info), { max: 1, onnotice: () => {}, connect_timeout: 5 });
   try {

@@ -1,6 +1,7 @@
 import { createDebug } from './debug.js';
 import { probeSql } from './readiness.js';
 import { redactedUrl, summarizeServer, type ServerInfo } from './server-info.js';
+import { isServerGone } from './server-gone.js';
 
 const log = createDebug('report');
 const MAX_QUERIES = 25;
@@ -38,7 +39,8 @@ export async function failureContext(server: ServerInfo | undefined, pair: Recor
   if (pair) entries.push({ title: 'pgdock: schema pair', value: pair });
   if (!server) return entries;
   entries.push({ title: 'pgdock: server', value: { ...summarizeServer(server), url: redactedUrl(server) } });
-  if (!(await probeSql(server, 1_000))) {
+  // Gone is already said in the test's own error; probing again would cost every later failure a timeout.
+  if (!isServerGone() && !(await probeSql(server, 1_000))) {
     try {
       const { loadProvider } = await import('./providers/provider.js');
       const provider = await loadProvider(server.provider);

@@ -1,5 +1,6 @@
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { ErrorCodes, PgdockError } from './errors.js';
+import { isLostConnection, isServerGone } from './server-gone.js';
 import type { SchemaPairNames } from './schema-names.js';
 import type { PairSetup, SchemaOwner } from './schema-pool.js';
 import type { ServerInfo } from './server-info.js';
@@ -55,10 +56,14 @@ export class PairClient {
     Atomics.store(this.flag, 0, 0);
     const reply = receiveMessageOnPort(this.port)?.message as Reply | undefined;
     if (!reply?.ok) {
+      const error = reply ? reply.error : 'no answer';
       throw new PgdockError(
         ErrorCodes.PAIR_FAILED,
-        `pgdock could not ${what} a schema pair: ${reply ? reply.error : 'no answer'}`,
-        'Check the pair setup files or module (options sourceSetup, destinationSetup, pairSetupModule).',
+        `pgdock could not ${what} a schema pair: ${error}`,
+        // A lost connection is the server's doing, not the setup's.
+        isLostConnection({ message: error })
+          ? 'The server stopped answering; `npx pgdock status` shows whether it still runs.'
+          : 'Check the pair setup files or module (options sourceSetup, destinationSetup, pairSetupModule).',
       );
     }
     return reply.result;
@@ -85,6 +90,12 @@ export class PairClient {
   /** Drops the unclaimed prepared pairs and stops the thread. */
   close(): void {
     if (this.closed) return;
+    if (isServerGone()) {
+      // Nothing left to drop: the pairs went with the server.
+      this.closed = true;
+      void this.worker.terminate();
+      return;
+    }
     try {
       this.request({ type: 'close' });
     } finally {

@@ -13,6 +13,7 @@ import { currentRun } from './run-identity.js';
 import { createNonce } from './schema-names.js';
 import { literal, ownerAlive, type SchemaMark, type SchemaOwner } from './schema-pool.js';
 import { connectionUrl, type ServerInfo } from './server-info.js';
+import { noteServer } from './server-gone.js';
 import { ensureWorkerTemplate, hasWorkerSetup, loginEnv, markComment, parseMark, quoteIdent, type DatabaseLogin } from './worker-template.js';
 
 const log = createDebug('worker-db');
@@ -132,6 +133,7 @@ function toSetupError(err: unknown): PgdockError {
 export async function createWorkerDatabase(options: ResolvedOptions, mode: MochaMode): Promise<WorkerDatabase> {
   const run = currentRun();
   const server = await acquireServerFor(options, run);
+  noteServer(server);
   const sql = admin(server);
   try {
     await sweepDatabases(sql);

@@ -63,6 +63,41 @@ function unavailable(detail: string): PgdockError {
   );
 }
 
+/** What the engine says of a container right now. */
+export interface ContainerStatus {
+  state: 'running' | 'exited' | 'removed';
+  exitCode?: number;
+  /** When it stopped (ISO), for an exited container. */
+  finishedAt?: string;
+  oomKilled?: boolean;
+}
+
+/**
+ * One inspect of a container, with no ping first: the cheap check of a server that stopped
+ * answering. Throws `ERR_PGDOCK_DOCKER_UNAVAILABLE` when the engine does not answer either.
+ */
+export async function containerStatus(id: string, timeoutMs = 3_000): Promise<ContainerStatus> {
+  const { default: DockerClient } = await import('dockerode');
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const data = await Promise.race([
+      new DockerClient().getContainer(id).inspect(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+      }),
+    ]);
+    if (!data.State.Running) {
+      return { state: 'exited', exitCode: data.State.ExitCode, finishedAt: data.State.FinishedAt, oomKilled: data.State.OOMKilled };
+    }
+    return { state: 'running' };
+  } catch (err) {
+    if (statusCode(err) === 404) return { state: 'removed' };
+    throw unavailable((err as NodeJS.ErrnoException).code ?? (err as Error).message);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Talks to the Docker engine for pgdock: finds, creates, waits for and removes labelled containers. */
 export class DockerProvider {
   private constructor(private readonly docker: Docker) {}

@@ -296,12 +296,23 @@ export const embeddedServer: ServerProvider = {
     return [`postmaster ${record.pid}`];
   },
   async logTail(info, lines) {
-    const owner = readdirSafe(embeddedRoot())
-      .map((n) => join(embeddedRoot(), n))
-      .find((d) => existsSync(join(d, 'data')) && postmasterPid(join(d, 'data')) === info.pid);
+    const owner = info.pid ? runtimeDirOf(info.pid) : undefined;
     return owner ? logTailOf(owner, lines) : '(no log found for this server)';
   },
 };
+
+/** The runtime folder whose `postmaster.pid` names `pid` (a killed postmaster leaves it behind), if any. */
+export function runtimeDirOf(pid: number): string | undefined {
+  return readdirSafe(embeddedRoot())
+    .map((n) => join(embeddedRoot(), n))
+    .find((d) => existsSync(join(d, 'data')) && postmasterPid(join(d, 'data')) === pid);
+}
+
+/** Whether the embedded server `info` describes still runs: its folder is there and its postmaster alive. */
+export function embeddedServerAlive(info: Pick<ServerInfo, 'pid'>): { alive: boolean; folder: boolean } {
+  const dir = info.pid ? runtimeDirOf(info.pid) : undefined;
+  return { alive: !!dir && postmasterAlive(info.pid!, join(dir, 'data')), folder: !!dir };
+}
 
 function readdirSafe(dir: string): string[] {
   try {
