@@ -25,6 +25,7 @@ function assertionSpecs(): string[] {
 interface ChildReport {
   stats: { tests: number; passes: number; failures: number; pending: number };
   failures: Array<{ fullTitle: string; err: { message?: string } }>;
+  passes: Array<{ title: string }>;
 }
 
 /** The environment of a separate mocha run: not a worker of this one, same server settings. */
@@ -73,9 +74,10 @@ describe('pgdock/chai under TZ=UTC, America/Los_Angeles and Asia/Kolkata', funct
       const failures = report!.failures.map((f) => `${f.fullTitle}: ${f.err.message ?? ''}`).join('\n\n');
       expect(report!.stats.failures, failures).to.equal(0);
       expect(code, output).to.equal(0);
-      // The specs really ran: the must-fail file alone has 40 tests; none skipped but the TZ check's own guard.
+      // The specs really ran (the must-fail file alone has 40 tests), and in this zone.
       expect(report!.stats.passes).to.be.greaterThan(60);
       expect(report!.stats.pending).to.equal(0);
+      expect(report!.passes.map((t) => t.title)).to.include(`runs in the time zone the time-zone spec asked for (TZ=${tz})`);
     });
   }
 
