@@ -46,6 +46,9 @@ describe('mochawesome reports of failing SQL assertions', function () {
     expect(failing.state).to.equal('failed');
     expect(failing.err.message).to.contain('missing rows (1)').and.to.contain('first differing column: name (expected "Grace Hopper", actual "grace")');
     expect(failing.err.diff, 'chai showDiff data reached the report').to.contain('Grace Hopper');
+    // The diff holds normalised rows side by side: the name is the only line marked.
+    const marked = (failing.err.diff ?? '').split('\n').filter((line) => /^[+-] /.test(line));
+    expect(marked, failing.err.diff).to.deep.equal(['-     "name": "grace"', '+     "name": "Grace Hopper"']);
     const context = JSON.parse(failing.context ?? '[]') as Array<{ title: string; value: unknown }>;
     const byTitle = new Map(context.map((c) => [c.title, c.value]));
     expect(byTitle.get('pgdock: SQL that ran (last first)')).to.match(/^select \* from src_copies_users_fails_on_purpose_\w+\."users";\n\ninsert into [\s\S]*create table [^;]*$/);
