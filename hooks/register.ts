@@ -116,12 +116,10 @@ const rootHooks = {
  * prints no stack frames: code, message and hint are what the user needs.
  */
 function plainBootstrapError(err: unknown): Error {
-  const message = err instanceof PgdockError ? err.message : `pgdock: ${(err as Error)?.message ?? String(err)}`;
+  const message = err instanceof PgdockError ? `[${err.code}] ${err.message}` : `pgdock: ${(err as Error)?.message ?? String(err)}`;
   const plain = new Error(message);
-  const name = err instanceof PgdockError ? err.name : 'PgdockError';
-  // On the prototype chain, not an own property: util.inspect would print an own one after the message.
-  Object.setPrototypeOf(plain, Object.create(Error.prototype, { name: { value: name } }));
-  plain.stack = `${name}: ${message}`;
+  plain.name = 'PgdockError';
+  plain.stack = `PgdockError: ${message}`;
   // Mocha prints a failed plugin with console.error: as is, not in util.inspect's brackets.
   Object.defineProperty(plain, inspect.custom, { value: () => plain.stack });
   return plain;
