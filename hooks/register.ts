@@ -2,10 +2,11 @@
  * `pgdock/register`: the Mocha root hook plugin. Thin on purpose: all work is in `lib/`.
  * `.mocharc.cjs`: `require: ['pgdock/register']`.
  */
+import { inspect } from 'node:util';
 import type { Context, RootHookObject } from 'mocha';
 import { PgdockError } from '../lib/errors.js';
 import { mochaMode, type MochaMode } from '../lib/mocha-mode.js';
-import { RUN_JOBS_ENV, findProjectRoot, readPackageConfig, resolveOptions, type ResolvedOptions } from '../lib/options.js';
+import { RUN_JOBS_ENV, resolveOptions, type ResolvedOptions } from '../lib/options.js';
 import { closeProcessClient, closeProcessPairs, createPgScope, queryLog, type PgContext, type PgScope, type TimedRunnable } from '../lib/pg-context.js';
 import { failureContext, loadAddContext } from '../lib/report-context.js';
 import { beginRun, endRun, stopSignalCleanup } from '../lib/run-lifecycle.js';
@@ -122,26 +123,21 @@ function plainBootstrapError(err: unknown): Error {
   const plain = new Error(message);
   plain.name = 'PgdockError';
   plain.stack = `PgdockError: ${message}`;
+  // Mocha prints a failed plugin with console.error: as is, not in util.inspect's brackets.
+  Object.defineProperty(plain, inspect.custom, { value: () => plain.stack });
   return plain;
 }
 
-function workerDatabaseInPackage(): boolean {
-  try {
-    return Boolean(readPackageConfig(process.env.PGDOCK_PROJECT_ROOT ?? findProjectRoot(process.cwd())).workerDatabase);
-  } catch {
-    return true; // an unreadable package.json#pgdock: cannot tell, so do not go on
-  }
-}
-
-/** Whether per-worker databases are asked for; an invalid config otherwise fails where it is used, as before. */
+/**
+ * Options are checked before anything else, in every process that loads the plugin: in mocha's
+ * main process a bad one stops the run there, printed once, before any worker starts.
+ */
 function workerDatabaseOptions(): ResolvedOptions | undefined {
   try {
     const options = resolveOptions();
     return options.workerDatabase ? options : undefined;
   } catch (err) {
-    // Asked for, but misconfigured: stop before spec files load and read whatever PG* says.
-    if (process.env.PGDOCK_WORKER_DATABASE || workerDatabaseInPackage()) throw plainBootstrapError(err);
-    return undefined;
+    throw plainBootstrapError(err);
   }
 }
 

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { ErrorCodes, PgdockError, describeValue } from './errors.js';
+import { combineProblems, optionHint, unknownEnvProblems, unknownOptionProblems } from './option-problems.js';
 
 export type ProviderName = 'auto' | 'docker' | 'embedded' | 'external';
 
@@ -234,7 +235,7 @@ function invalid(name: string, expected: string, value: unknown, source: string)
   return new PgdockError(
     ErrorCodes.INVALID_OPTION,
     `Expected the \`${name}\` option to be ${expected}, got ${describeValue(value)} (from ${source}).`,
-    `Fix ${source}; see the options table in pgdock's README.`,
+    optionHint(source),
     { option: name, source },
   );
 }
@@ -462,23 +463,33 @@ function isCi(env: Env): boolean {
 
 /**
  * Resolves options in one place: defaults < `package.json#pgdock` < `PGDOCK_*` env < `input`.
- * Throws `ERR_PGDOCK_INVALID_OPTION` naming the option, the value and where it came from.
+ * Throws one `ERR_PGDOCK_INVALID_OPTION` naming every invalid option (its value and where it came
+ * from), every unknown key and every unknown `PGDOCK_*` variable, with "did you mean" for near misses.
  */
 export function resolveOptions(input: PgdockOptions = {}, env: Env = process.env, cwd = process.cwd()): ResolvedOptions {
+  const problems: PgdockError[] = [];
+  // Each option is parsed on its own: a bad one is recorded and its default stands in, so that one
+  // run reports all of them.
+  function attempt<T>(fallback: T, parse: () => T): T {
+    try {
+      return parse();
+    } catch (err) {
+      if (!(err instanceof PgdockError) || err.code !== ErrorCodes.INVALID_OPTION) throw err;
+      problems.push(err);
+      return fallback;
+    }
+  }
   const rootRaw = input.projectRoot ?? env[OPTION_ENV.projectRoot];
   const projectRoot = rootRaw !== undefined
-    ? resolve(parseString('projectRoot', rootRaw, input.projectRoot !== undefined ? 'arguments' : OPTION_ENV.projectRoot))
+    ? attempt(findProjectRoot(cwd), () => resolve(parseString('projectRoot', rootRaw, input.projectRoot !== undefined ? 'arguments' : OPTION_ENV.projectRoot)))
     : findProjectRoot(cwd);
-  const fileConfig = readPackageConfig(projectRoot);
+  const fileConfig = attempt({}, () => readPackageConfig(projectRoot));
   const fileSource = `${join(projectRoot, 'package.json')}#pgdock`;
 
-  const known = new Set(Object.keys(OPTION_ENV));
-  for (const key of Object.keys(fileConfig)) {
-    if (!known.has(key)) throw invalid(key, `one of ${[...known].join(', ')}`, key, fileSource);
-  }
-  for (const key of Object.keys(input)) {
-    if (!known.has(key)) throw invalid(key, `one of ${[...known].join(', ')}`, key, 'arguments');
-  }
+  const known = Object.keys(OPTION_ENV);
+  problems.push(...unknownOptionProblems(Object.keys(fileConfig), known, fileSource));
+  problems.push(...unknownOptionProblems(Object.keys(input), known, 'arguments'));
+  problems.push(...unknownEnvProblems(env, Object.values(OPTION_ENV)));
 
   // The first layer that sets a value wins, looking from the most explicit one.
   function pick<K extends keyof PgdockOptions>(key: K): { raw: unknown; source: string } | undefined {
@@ -488,78 +499,66 @@ export function resolveOptions(input: PgdockOptions = {}, env: Env = process.env
     if (fileConfig[key] !== undefined) return { raw: fileConfig[key], source: fileSource };
     return undefined;
   }
+  /** The option's parsed value, or `fallback` when it is unset (or invalid, which is recorded). */
+  function option<K extends keyof PgdockOptions, T>(key: K, fallback: T, parse: (raw: unknown, source: string) => T): T {
+    const picked = pick(key);
+    return picked ? attempt(fallback, () => parse(picked.raw, picked.source)) : fallback;
+  }
 
-  const image = pick('image');
-  const provider = pick('provider');
-  const reuse = pick('reuse');
-  const stateDir = pick('stateDir');
-  const args = pick('postgresArgs');
-  const startup = pick('startupTimeout');
-  const lock = pick('lockTimeout');
-  const sourceSetup = pick('sourceSetup');
-  const destinationSetup = pick('destinationSetup');
-  const setupModule = pick('pairSetupModule');
-  const poolSize = pick('poolSize');
-  const keepOnFailure = pick('keepOnFailure');
-  const keepFor = pick('keepFor');
-  const isolation = pick('isolation');
-  const fixturesDir = pick('fixturesDir');
-  const urlPick = pick('url');
-  const workerDatabase = pick('workerDatabase');
-  const workerDatabaseName = pick('workerDatabaseName');
-  const workerUser = pick('workerUser');
-  const workerPassword = pick('workerPassword');
-  const workerSetup = pick('workerSetup');
-  const workerSetupModule = pick('workerSetupModule');
-  const workerSetupInputs = pick('workerSetupInputs');
-  const workerPoolSize = pick('workerPoolSize');
-  const workerEnv = pick('workerEnv');
-  const perWorker = workerDatabase ? parseBoolean('workerDatabase', workerDatabase.raw, workerDatabase.source) : false;
-  const poolSizeForWorkers = workerPoolSize ? parsePoolSize(workerPoolSize.raw, workerPoolSize.source) : 10;
+  const perWorker = option('workerDatabase', false, (raw, source) => parseBoolean('workerDatabase', raw, source));
+  const poolSizeForWorkers = option('workerPoolSize', 10, parsePoolSize);
   const runJobs = Number(env[RUN_JOBS_ENV]);
-
-  const providerName = provider ? parseProvider(provider.raw, provider.source) : 'auto';
-  const url = urlPick ? parseUrl(urlPick.raw, urlPick.source) : undefined;
-  if (providerName === 'external' && !url) {
-    throw new PgdockError(
+  const provider = pick('provider');
+  const providerName = option('provider', 'auto' as ProviderName, parseProvider);
+  const url = option('url', undefined as string | undefined, parseUrl);
+  if (providerName === 'external' && !url && !problems.some((p) => p.context.option === 'url')) {
+    problems.push(new PgdockError(
       ErrorCodes.INVALID_OPTION,
       `The external provider needs the server's URL, and none is set (provider from ${provider?.source ?? 'defaults'}).`,
       `Set ${OPTION_ENV.url}=postgres://user:password@host:5432/database, or choose another provider.`,
       { option: 'url' },
-    );
+    ));
   }
-  const startupTimeout = startup ? parseMillis('startupTimeout', startup.raw, startup.source) : 60_000;
-  return {
-    image: image ? parseString('image', image.raw, image.source) : DEFAULT_IMAGE,
+  const startupTimeout = option('startupTimeout', 60_000, (raw, source) => parseMillis('startupTimeout', raw, source));
+  const postgresArgs = option('postgresArgs', [] as string[], parseArgs);
+  const fileList = (name: 'sourceSetup' | 'destinationSetup' | 'workerSetup' | 'workerSetupInputs') =>
+    option(name, [] as string[], (raw, source) => parseFileList(name, raw, source, projectRoot));
+  const modulePath = (name: 'pairSetupModule' | 'workerSetupModule') =>
+    option(name, undefined as string | undefined, (raw, source) => resolve(projectRoot, parseString(name, raw, source)));
+  const resolved: ResolvedOptions = {
+    image: option('image', DEFAULT_IMAGE, (raw, source) => parseString('image', raw, source)),
     provider: providerName,
     providerSource: provider?.source ?? 'defaults',
     url,
-    reuse: reuse ? parseBoolean('reuse', reuse.raw, reuse.source) : !isCi(env),
-    stateDir: resolve(stateDir ? parseString('stateDir', stateDir.raw, stateDir.source) : defaultStateDir()),
+    reuse: option('reuse', !isCi(env), (raw, source) => parseBoolean('reuse', raw, source)),
+    stateDir: resolve(option('stateDir', defaultStateDir(), (raw, source) => parseString('stateDir', raw, source))),
     postgresArgs: perWorker
-      ? withConnectionBudget(args ? parseArgs(args.raw, args.source) : [], Number.isInteger(runJobs) && runJobs > 0 ? runJobs : 1, poolSizeForWorkers)
-      : args ? parseArgs(args.raw, args.source) : [],
+      ? withConnectionBudget(postgresArgs, Number.isInteger(runJobs) && runJobs > 0 ? runJobs : 1, poolSizeForWorkers)
+      : postgresArgs,
     startupTimeout,
-    lockTimeout: lock ? parseMillis('lockTimeout', lock.raw, lock.source) : startupTimeout + 30_000,
+    lockTimeout: option('lockTimeout', startupTimeout + 30_000, (raw, source) => parseMillis('lockTimeout', raw, source)),
     projectRoot,
     user: 'postgres',
     database: 'postgres',
-    sourceSetup: sourceSetup ? parseFileList('sourceSetup', sourceSetup.raw, sourceSetup.source, projectRoot) : [],
-    destinationSetup: destinationSetup ? parseFileList('destinationSetup', destinationSetup.raw, destinationSetup.source, projectRoot) : [],
-    pairSetupModule: setupModule ? resolve(projectRoot, parseString('pairSetupModule', setupModule.raw, setupModule.source)) : undefined,
-    poolSize: poolSize ? parseCount('poolSize', poolSize.raw, poolSize.source) : 8,
-    keepOnFailure: keepOnFailure ? parseBoolean('keepOnFailure', keepOnFailure.raw, keepOnFailure.source) : false,
-    keepFor: keepFor ? parseMillis('keepFor', keepFor.raw, keepFor.source) : 24 * 3600_000,
-    isolation: isolation ? parseIsolation(isolation.raw, isolation.source) : 'schema',
-    fixturesDir: resolve(projectRoot, fixturesDir ? parseString('fixturesDir', fixturesDir.raw, fixturesDir.source) : 'fixtures'),
+    sourceSetup: fileList('sourceSetup'),
+    destinationSetup: fileList('destinationSetup'),
+    pairSetupModule: modulePath('pairSetupModule'),
+    poolSize: option('poolSize', 8, (raw, source) => parseCount('poolSize', raw, source)),
+    keepOnFailure: option('keepOnFailure', false, (raw, source) => parseBoolean('keepOnFailure', raw, source)),
+    keepFor: option('keepFor', 24 * 3600_000, (raw, source) => parseMillis('keepFor', raw, source)),
+    isolation: option('isolation', 'schema' as const, parseIsolation),
+    fixturesDir: resolve(projectRoot, option('fixturesDir', 'fixtures', (raw, source) => parseString('fixturesDir', raw, source))),
     workerDatabase: perWorker,
-    workerDatabaseName: workerDatabaseName ? parseNamePattern(workerDatabaseName.raw, workerDatabaseName.source) : DEFAULT_WORKER_DATABASE_NAME,
-    workerUser: workerUser ? parseRoleName(workerUser.raw, workerUser.source, 'postgres') : undefined,
-    workerPassword: workerPassword ? parsePassword(workerPassword.raw, workerPassword.source) : undefined,
-    workerSetup: workerSetup ? parseFileList('workerSetup', workerSetup.raw, workerSetup.source, projectRoot) : [],
-    workerSetupModule: workerSetupModule ? resolve(projectRoot, parseString('workerSetupModule', workerSetupModule.raw, workerSetupModule.source)) : undefined,
-    workerSetupInputs: workerSetupInputs ? parseFileList('workerSetupInputs', workerSetupInputs.raw, workerSetupInputs.source, projectRoot) : [],
+    workerDatabaseName: option('workerDatabaseName', DEFAULT_WORKER_DATABASE_NAME, parseNamePattern),
+    workerUser: option('workerUser', undefined as string | undefined, (raw, source) => parseRoleName(raw, source, 'postgres')),
+    workerPassword: option('workerPassword', undefined as string | undefined, parsePassword),
+    workerSetup: fileList('workerSetup'),
+    workerSetupModule: modulePath('workerSetupModule'),
+    workerSetupInputs: fileList('workerSetupInputs'),
     workerPoolSize: poolSizeForWorkers,
-    workerEnv: workerEnv ? parseEnvMap(workerEnv.raw, workerEnv.source) : {},
+    workerEnv: option('workerEnv', {} as Record<string, WorkerEnvField>, parseEnvMap),
   };
+  const problem = combineProblems(problems);
+  if (problem) throw problem;
+  return resolved;
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { ErrorCodes, PgdockError } from '../errors.js';
 import { sweepLeases, type Lease } from '../leases.js';
 import type { ProviderName, ResolvedOptions } from '../options.js';
-import { dockerEngineProblem, sweepDeadChoices } from '../providers/choose-provider.js';
+import { decideProvider, dockerEngineProblem, sweepDeadChoices } from '../providers/choose-provider.js';
 import { DockerProvider, LABELS, type FoundContainer } from '../providers/docker.js';
 import { embeddedServer, postmasterAlive, readRecord } from '../providers/embedded-server.js';
 import { connectionUrl, redactedUrl, type ServerInfo } from '../server-info.js';
@@ -248,33 +248,32 @@ export async function pruneContainers(options: ResolvedOptions): Promise<Removal
   return report;
 }
 
-function notRunning(): PgdockError {
+function notRunning(provider: string, reason: string): PgdockError {
   return new PgdockError(
     ErrorCodes.CLI_USAGE,
-    'No pgdock server is running for this project and configuration.',
-    'Run your tests with PGDOCK_REUSE=true (the default outside CI) to keep one, then ask again.',
+    `No pgdock server of the ${provider} provider is running for this project and configuration (a run would use ${provider}: ${reason}).`,
+    'Run your tests with PGDOCK_REUSE=true (the default outside CI) to keep one, then ask again; set PGDOCK_PROVIDER to ask for another provider\'s server.',
+    { provider },
   );
 }
 
-/** `pgdock url`: the connection URL of this project's running server (it starts nothing). */
+/** `pgdock url`: the connection URL of the server a run would use now, if it is running (it starts nothing). */
 export async function serverUrl(options: ResolvedOptions): Promise<string> {
-  if (options.provider === 'external' || (options.provider === 'auto' && options.url)) return options.url ?? '';
-  const candidates: ServerInfo[] = [];
-  if (options.provider !== 'embedded') {
-    const { docker } = await maybeDocker(options);
-    if (docker) {
-      const found = await docker.findContainers({ [LABELS.project]: projectKey(options), [LABELS.key]: currentKey(options, 'docker') });
-      const running = found.find((c) => c.state === 'running');
-      if (running) candidates.push((await docker.describe(running.id, running.image)).info);
-    }
-  }
-  if (options.provider !== 'docker') {
+  // As a run decides: another provider's server may be running, but a run would not use it.
+  const { provider, reason } = await decideProvider(options);
+  if (provider === 'external') return options.url ?? '';
+  let state: ServerInfo | undefined;
+  if (provider === 'docker') {
+    const { docker } = await maybeDocker({ ...options, provider });
+    const found = docker ? await docker.findContainers({ [LABELS.project]: projectKey(options), [LABELS.key]: currentKey(options, 'docker') }) : [];
+    const running = found.find((c) => c.state === 'running');
+    if (docker && running) state = (await docker.describe(running.id, running.image)).info;
+  } else {
     for (const dir of embeddedDirs(options.stateDir, projectKey(options))) {
       const record = readRecord(dir);
-      if (record?.key === currentKey(options, 'embedded') && postmasterAlive(record.pid, join(record.runtimeDir, 'data'))) candidates.push(record.info);
+      if (record?.key === currentKey(options, 'embedded') && postmasterAlive(record.pid, join(record.runtimeDir, 'data'))) state ??= record.info;
     }
   }
-  const state = candidates[0];
-  if (!state) throw notRunning();
+  if (!state) throw notRunning(provider, reason);
   return connectionUrl(state);
 }

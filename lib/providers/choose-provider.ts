@@ -72,7 +72,11 @@ export async function dockerEngineProblem(env: Record<string, string | undefined
   }
 }
 
-async function decide(options: ResolvedOptions): Promise<Omit<ProviderChoice, 'runId' | 'ownerPid'>> {
+/**
+ * The provider a run with these options would use, and why: the configured one, else `external`
+ * when a URL is set, else Docker when an engine answers within a second, else `embedded`.
+ */
+export async function decideProvider(options: ResolvedOptions): Promise<Omit<ProviderChoice, 'runId' | 'ownerPid'>> {
   if (options.provider !== 'auto') return { provider: options.provider, reason: `chosen by ${options.providerSource}` };
   if (options.url) return { provider: 'external', reason: 'PGDOCK_URL (the url option) is set' };
   const started = Date.now();
@@ -142,7 +146,7 @@ export async function chooseProvider(options: ResolvedOptions, run: RunIdentity)
 const processChoices = new Map<string, ProviderChoice>();
 
 async function announce(run: RunIdentity, options: ResolvedOptions): Promise<ProviderChoice> {
-  const fresh: ProviderChoice = { runId: run.runId, ownerPid: run.ownerPid, ...(await decide(options)) };
+  const fresh: ProviderChoice = { runId: run.runId, ownerPid: run.ownerPid, ...(await decideProvider(options)) };
   process.stderr.write(`pgdock: using the ${fresh.provider} provider: ${fresh.reason}\n`);
   log('run %s: %s (%s)', run.runId, fresh.provider, fresh.reason);
   return fresh;

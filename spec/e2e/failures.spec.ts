@@ -19,6 +19,12 @@ const LEADER_FAILURES = {
   external: { env: { PGDOCK_URL: 'postgres://nobody:secret-pw@127.0.0.1:9/none', PGDOCK_STARTUP_TIMEOUT: '2000' }, message: /ERR_PGDOCK_SERVER_UNREACHABLE|did not accept SQL/ },
 };
 
+/** The assertion's error with the child run's output added: a failure here must show what the run said. */
+function withOutput(err: unknown, result: { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }): unknown {
+  if (err instanceof Error) err.message += `\n--- child run (exit ${result.code ?? result.signal}) stdout:\n${result.stdout}\n--- stderr:\n${result.stderr}`;
+  return err;
+}
+
 describe('failures are shared, locks are recovered', function () {
   this.timeout(120_000);
   const newProject = useSampleProjects();
@@ -42,29 +48,46 @@ describe('failures are shared, locks are recovered', function () {
     onlyOn(this, ['docker', 'embedded'], 'nothing is started under the lock on an external server');
     const project = await newProject();
     const env = project.env();
-    const paths = serverPaths({ ...resolveOptions({}, env, project.dir), provider: specProvider() });
+    const lockDir = `${serverPaths({ ...resolveOptions({}, env, project.dir), provider: specProvider() }).stateFile}.lock`;
     const watch = new ServerWatch(project.projectKey);
     const run = project.mocha(['--parallel', '--jobs', '6']);
-    // Wait for a worker to take the lock, give it time to start the server, then kill it.
+    let ended = false;
+    void run.done.then(() => (ended = true));
     let holder = 0;
-    while (!holder) {
-      holder = readLockOwner(`${paths.stateFile}.lock`)?.pid ?? 0;
-      await new Promise((r) => setTimeout(r, 5));
+    let killedAt = 0;
+    try {
+      // Wait for a worker to take the lock (bounded: a run that ends or never locks fails with its output).
+      const deadline = Date.now() + 30_000;
+      while (!holder && !ended && Date.now() < deadline) {
+        holder = readLockOwner(lockDir)?.pid ?? 0;
+        if (!holder) await new Promise((r) => setTimeout(r, 5));
+      }
+      expect(holder, 'a worker took the server lock').to.be.greaterThan(0);
+      expect(holder, 'the holder is a worker, not mocha itself').to.not.equal(run.child.pid);
+      // Give it time to start the server, but kill it while it still holds the lock.
+      const killBy = Date.now() + 400;
+      while (Date.now() < killBy && readLockOwner(lockDir)?.pid === holder) await new Promise((r) => setTimeout(r, 5));
+      expect(readLockOwner(lockDir)?.pid, 'still the holder when killed').to.equal(holder);
+      process.kill(holder, 'SIGKILL');
+      killedAt = Date.now();
+    } catch (err) {
+      if (!ended) run.child.kill('SIGKILL');
+      throw withOutput(err, await run.done);
     }
-    await new Promise((r) => setTimeout(r, 400));
-    expect(holder, 'the holder is a worker, not mocha itself').to.not.equal(run.child.pid);
-    process.kill(holder, 'SIGKILL');
-    const killedAt = Date.now();
     const result = await run.done;
     await watch.stop();
-    const seen = project.results();
-    expect(result.stdout + result.stderr, 'mocha reports the killed worker').to.match(/terminated|SIGKILL|failing/i);
-    expect(seen.length, 'all files but the killed one').to.be.at.least(11);
-    expect(seen.every((s) => s.pid !== holder)).to.equal(true);
-    expect(Math.min(...seen.map((s) => s.at)) - killedAt, 'first test after the kill, ms').to.be.lessThan(15_000);
-    expect(watch.maxAtOnce).to.equal(1);
-    expect(new Set(seen.map((s) => s.serverId)).size).to.equal(1);
-    expect(await projectServers(project.projectKey)).to.have.length(0);
+    try {
+      const seen = project.results();
+      expect(result.stdout + result.stderr, 'mocha reports the killed worker').to.match(/terminated|SIGKILL|failing/i);
+      expect(seen.length, 'all files but the killed one').to.be.at.least(11);
+      expect(seen.every((s) => s.pid !== holder), 'the killed worker recorded nothing').to.equal(true);
+      expect(Math.min(...seen.map((s) => s.at)) - killedAt, 'first test after the kill, ms').to.be.lessThan(15_000);
+      expect(watch.maxAtOnce, 'servers at once').to.equal(1);
+      expect(new Set(seen.map((s) => s.serverId)).size, 'servers used').to.equal(1);
+      expect(await projectServers(project.projectKey), 'servers left').to.have.length(0);
+    } catch (err) {
+      throw withOutput(err, result);
+    }
   });
 
   it('a mocha run killed outright leaves a server that the next run (reuse off) sweeps', async function () {

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { useSampleProjects } from '../support/sample-project.js';
 
@@ -68,5 +68,19 @@ console.log(JSON.stringify({ api: Object.keys(api).sort(), hooks: Object.keys(ho
     expect(seen.api).to.include.members(['acquireServer', 'PgdockError', 'ErrorCodes', 'resolveOptions']);
     expect(seen.same, 'no signal handlers or env changes at import').to.equal(true);
     expect(seen.deep, 'internals stay behind the exports map').to.equal('blocked');
+  });
+
+  it('ships no source map that points at a file the package does not hold', async function () {
+    const project = await newProject({});
+    const root = realpathSync(join(project.dir, 'node_modules', 'pgdock'));
+    const files = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)]));
+    const missing: string[] = [];
+    for (const file of files(root)) {
+      const refs: string[] = [];
+      if (file.endsWith('.js')) refs.push(...[...readFileSync(file, 'utf8').matchAll(/^\/\/# sourceMappingURL=(\S+)$/gm)].map((m) => m[1]!));
+      if (file.endsWith('.map')) refs.push(...((JSON.parse(readFileSync(file, 'utf8')) as { sources?: string[] }).sources ?? []));
+      for (const ref of refs) if (!existsSync(resolve(dirname(file), ref))) missing.push(`${file.slice(root.length + 1)} -> ${ref}`);
+    }
+    expect(missing).to.deep.equal([]);
   });
 });

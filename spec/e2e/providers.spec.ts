@@ -49,6 +49,28 @@ describe('choosing a provider (auto) and using servers pgdock does not manage (e
     expect(await dockerEngineProblem({})).to.equal(undefined);
   });
 
+  it('pgdock url decides as a run would: with an engine answering, auto means Docker, not the embedded server that runs', async function () {
+    onlyOn(this, ['docker'], 'needs a Docker engine to answer');
+    const project = await newProject(SampleProject.recordingFiles(1));
+    const embedded = { PGDOCK_PROVIDER: 'embedded', PGDOCK_REUSE: 'true' };
+    try {
+      const kept = await project.mocha([], embedded).done;
+      expect(kept.code, kept.stdout + kept.stderr).to.equal(0);
+      const asEmbedded = await project.cli(['url'], embedded).done;
+      expect(asEmbedded.code, asEmbedded.stderr).to.equal(0);
+      expect(asEmbedded.stdout).to.match(/^postgres:\/\/.*@127\.0\.0\.1:\d+\//);
+      const asAuto = await project.cli(['url'], { PGDOCK_PROVIDER: 'auto', PGDOCK_REUSE: 'true' }).done;
+      expect(asAuto.code, asAuto.stdout + asAuto.stderr).to.equal(1);
+      expect(asAuto.stdout, 'not the embedded server\'s URL').to.equal('');
+      expect(asAuto.stderr).to.match(/No pgdock server of the docker provider is running .*a Docker engine answered/);
+    } finally {
+      // The sample projects' own clean-up removes the suite provider's servers (Docker's) only.
+      const down = await project.cli(['down', '--force'], embedded).done;
+      expect(down.code, down.stdout + down.stderr).to.equal(0);
+    }
+    expect(await projectServers(project.projectKey, 'embedded')).to.deep.equal([]);
+  });
+
   it('no Docker engine, 12 files on 6 workers: embedded chosen, said once with the reason, one postmaster, nothing left', async function () {
     const project = await newProject(SampleProject.recordingFiles(12));
     const result = await project.mocha(['--parallel', '--jobs', '6'], { ...DEAD_DOCKER, PGDOCK_PROVIDER: 'auto', PGDOCK_URL: '' }).done;

@@ -2,6 +2,8 @@ import { expect } from 'chai';
 import { writeFileSync } from 'node:fs';
 import { acquireServerFor } from '../../lib/acquire-server.js';
 import { ErrorCodes } from '../../lib/errors.js';
+import { DEFAULT_IMAGE } from '../../lib/options.js';
+import { imageHint } from '../../lib/providers/docker.js';
 import { releaseLease } from '../../lib/release-server.js';
 import { projectKey, serverPaths } from '../../lib/server-key.js';
 import { docker, projectContainers } from '../support/server-watch.js';
@@ -96,6 +98,9 @@ describe('acquireServerFor on the docker provider (real engine)', function () {
     expect(Date.now() - started).to.be.lessThan(1_000);
     expect(replay.message).to.equal(first.message);
     expect(replay.code).to.equal(ErrorCodes.IMAGE_MISSING);
+    for (const way of ['PGDOCK_PROVIDER=embedded', 'PGDOCK_IMAGE=', 'PGDOCK_URL=']) expect(first.hint, 'names the ways round it').to.contain(way);
+    // The default image is pulled only on machines that have no copy; its hint says the same, first naming the registry.
+    expect(imageHint(DEFAULT_IMAGE)).to.match(/^The default image could not be pulled \(no registry access\?\)\. Use PGDOCK_PROVIDER=embedded .*PGDOCK_IMAGE=.*PGDOCK_URL=/);
     const fixed = { ...options, image: TEST_IMAGE };
     // A new run with a fixed image is not poisoned by the old run's failure (another key, another run).
     const info = await acquireServerFor(fixed, { ...run, runId: `${run.runId}-next` });

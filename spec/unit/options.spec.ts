@@ -50,7 +50,8 @@ describe('resolveOptions', function () {
       [() => resolveOptions({ projectRoot: root, image: 42 as unknown as string }, {}), /`image` option to be a non-empty string, got `42` \(number\)/],
       [() => resolveOptions({ projectRoot: root }, { PGDOCK_PROVIDER: 'kubernetes' }), /`provider` option to be one of auto, docker, embedded, external/],
       [() => resolveOptions({ projectRoot: root }, { PGDOCK_POSTGRES_ARGS: "-c 'open" }), /balanced quotes/],
-      [() => resolveOptions({ projectRoot: root, imag: 'x' } as never, {}), /`imag` option to be one of image, provider/],
+      [() => resolveOptions({ projectRoot: root, imag: 'x' } as never, {}), /`imag` is not a pgdock option \(from arguments\); did you mean `image`\?/],
+      [() => resolveOptions({ projectRoot: root, zzz: 1 } as never, {}), /`zzz` is not a pgdock option \(from arguments\); the options are image, provider, url, reuse/],
     ];
     for (const [fn, message] of cases) {
       const err = pgdockErrorFrom(fn);
@@ -114,5 +115,30 @@ describe('resolveOptions', function () {
 
   it('reads no env at import and none but what it is given', function () {
     expect(resolveOptions({ projectRoot: root }, { PGIMAGE: 'x', PGDOCK_IMAGE: '' }).image, 'empty env is unset; PG* is not ours').to.equal(DEFAULT_IMAGE);
+  });
+
+  it('reports every problem at once: bad values, unknown keys and unknown PGDOCK_* variables, from each layer, with near names', function () {
+    writeFileSync(join(root, 'package.json'), JSON.stringify({ pgdock: { resue: true, poolSize: 'lots' } }));
+    const err = pgdockErrorFrom(() => resolveOptions({ keepFor: 0, pool_size: 2 } as never, { PGDOCK_RESUE: '1', PGDOCK_STARTUP_TIMEOUT: 'soon', PGDOCK_WIBBLE: 'x' }, root));
+    expect(err.code).to.equal(ErrorCodes.INVALID_OPTION);
+    const file = `${join(root, 'package.json')}#pgdock`;
+    const lines = err.summary.split('\n');
+    expect(lines).to.deep.equal([
+      '7 pgdock options are invalid:',
+      `  - \`resue\` is not a pgdock option (from ${file}); did you mean \`reuse\`?`,
+      `  - Expected the \`poolSize\` option to be a whole number from 0 to 64, got \`"lots"\` (string) (from ${file}).`,
+      '  - The environment variable PGDOCK_RESUE is not a pgdock option (from the environment); did you mean PGDOCK_REUSE?',
+      '  - The environment variable PGDOCK_WIBBLE is not a pgdock option (from the environment); pgdock reads no such variable (the README lists them).',
+      '  - Expected the `startupTimeout` option to be a positive whole number of milliseconds, got `"soon"` (string) (from PGDOCK_STARTUP_TIMEOUT).',
+      '  - `pool_size` is not a pgdock option (from arguments); did you mean `poolSize`?',
+      '  - Expected the `keepFor` option to be a positive whole number of milliseconds, got `0` (number) (from arguments).',
+    ]);
+    expect(err.hint).to.match(/options table in pgdock's README/);
+    expect(err.context).to.include({ count: 7, option: 'resue' });
+  });
+
+  it('pgdock\'s own variables (PGDOCK_RUN_*, the suite\'s PGDOCK_SPEC_*) and empty ones are not reported', function () {
+    const env = { PGDOCK_RUN_ID: 'r', PGDOCK_RUN_PID: '1', PGDOCK_RUN_JOBS: '2', PGDOCK_SPEC_SCRATCH: '/tmp/x', PGDOCK_PROJECT_ROOT: root, PGDOCK_RESUE: '' };
+    expect(resolveOptions({}, env).projectRoot).to.equal(root);
   });
 });
