@@ -112,7 +112,7 @@ describe('faults: prepareOnce runs exactly once while its holder blocks', functi
   });
 
   it("fn's process SIGKILLed mid-way: another worker takes over within 10 s and the others get one result", async function () {
-    onlyOn(this, ['docker', 'embedded'], 'no server is involved: the same file lock runs on docker and embedded');
+    onlyOn(this, ['docker'], 'no server is involved: the same file lock, checked once per suite on docker');
     // The first fn blocks for 30 s (and is killed); the one that takes over finishes in 1 s.
     const project = await fourFileProject(newProject, "execSync(readFileSync(process.env.SAMPLE_COUNTER, 'utf8').split('\\\\n').filter((l) => l.startsWith('start')).length > 1 ? 'sleep 1' : 'sleep 30');");
     const counter = join(project.dir, 'killed.log');
