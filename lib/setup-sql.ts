@@ -44,7 +44,10 @@ export function explainSetupError(err: unknown, setup: SetupText): Error {
   if (files.length === 0) return err instanceof Error ? err : new Error(text);
   const at = Number(position) - 1;
   const hit = Number.isInteger(at) && at >= 0 ? setup.segments.find((s) => at >= s.start && at <= s.start + s.text.length) : undefined;
-  const shown = (s: Segment) => relative(process.cwd(), s.file!) || s.file!;
+  const shown = (s: Segment) => {
+    const near = relative(process.cwd(), s.file!);
+    return near && !near.startsWith('..') ? near : s.file!;
+  };
   if (hit?.file) {
     const line = setup.text.slice(hit.start, at).split('\n').length;
     return new Error(`the ${hit.option} file ${shown(hit)}:${line} failed: ${text}`);
