@@ -32,7 +32,7 @@ describe('file ${name}', function () {
     writeFileSync(process.env.SAMPLE_RESULTS + '/${name}-' + process.pid + '.json', JSON.stringify({
       file: '${name}', pid: process.pid, systemIdentifier: row.id, serverId: String(this.pg.server.containerId ?? this.pg.server.pid ?? 'external'), at: Date.now() }));
     const delay = Number(process.env.SAMPLE_DELAY_MS || 0);
-    if (delay) { this.timeout(delay + 10000); await new Promise((r) => setTimeout(r, delay)); }
+    if (delay) { this.timeout(delay + 60000); await new Promise((r) => setTimeout(r, delay)); }
   });
 });
 `;
