@@ -2,7 +2,6 @@ import { MessageChannel, Worker, receiveMessageOnPort } from 'node:worker_thread
 import { ErrorCodes, PgdockError, type SerializedError } from './errors.js';
 import type { PgdockOptions } from './options.js';
 import type { ServerInfo } from './server-info.js';
-import { waitForFlag } from './sync-wait.js';
 
 const SYNC_ACQUIRE_CAP_MS = 15 * 60_000;
 
@@ -22,7 +21,7 @@ export function acquireServerSync(input: PgdockOptions = {}): ServerInfo {
   });
   worker.unref();
   // The thread answers on every path (its imports are inside its try); the cap is a last resort.
-  waitForFlag(flag, SYNC_ACQUIRE_CAP_MS);
+  Atomics.wait(flag, 0, 0, SYNC_ACQUIRE_CAP_MS);
   const message = receiveMessageOnPort(port1)?.message as ThreadResult | undefined;
   port1.close();
   if (!message) {

@@ -4,7 +4,6 @@ import { isLostConnection, isServerGone } from './server-gone.js';
 import type { SchemaPairNames } from './schema-names.js';
 import type { PairSetup, SchemaOwner } from './schema-pool.js';
 import type { ServerInfo } from './server-info.js';
-import { waitForFlag } from './sync-wait.js';
 
 /** What the pool thread starts with. */
 export interface PairThreadData {
@@ -51,7 +50,7 @@ export class PairClient {
   }
 
   private wait(what: string): string {
-    if (waitForFlag(this.flag, REQUEST_TIMEOUT_MS) === 'timed-out') {
+    if (Atomics.wait(this.flag, 0, 0, REQUEST_TIMEOUT_MS) === 'timed-out') {
       throw new PgdockError(ErrorCodes.PAIR_FAILED, `pgdock's schema pool did not answer a ${what} request within ${REQUEST_TIMEOUT_MS} ms.`, 'Run again with DEBUG=pgdock:* to see what the pool was doing.');
     }
     Atomics.store(this.flag, 0, 0);
