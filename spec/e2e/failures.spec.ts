@@ -29,7 +29,7 @@ describe('failures are shared, locks are recovered', function () {
   this.timeout(120_000);
   const newProject = useSampleProjects();
 
-  it('a leader failure (missing image, bad server argument, unreachable URL) fails every worker with the same message, in under 10 s', async function () {
+  it('a leader failure (missing image, bad server argument, unreachable URL) fails every worker with the same message, in under 30 s (no worker retries on its own)', async function () {
     const project = await newProject();
     const failure = LEADER_FAILURES[specProvider()];
     const result = await project.mocha(['--parallel', '--jobs', '6', '--reporter', 'json'], failure.env).done;
@@ -39,7 +39,8 @@ describe('failures are shared, locks are recovered', function () {
     expect(messages.size, [...messages].join('\n---\n')).to.equal(1);
     expect([...messages][0]).to.match(failure.message);
     expect([...messages][0]).to.contain('Hint:');
-    expect(result.ms, 'whole run').to.be.lessThan(10_000);
+    // Each worker retrying for itself would take minutes; 30 s leaves room for a busy 2-core machine.
+    expect(result.ms, 'whole run').to.be.lessThan(30_000);
     expect(result.stdout + result.stderr, 'no password in the output').to.not.contain('secret-pw');
     if (specProvider() === 'docker') expect(result.stderr.match(/pgdock: pulling/g) ?? [], 'only the leader tried to pull').to.have.length(1);
   });
