@@ -53,6 +53,11 @@ ${own}  for (let i = 1; i <= 4; i++) {
 `;
 }
 
+function withoutColours(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/\u001b\[[0-9;]*m/g, '');
+}
+
 /** One failure as mocha's spec reporter lists it after "N failing": its title and the lines of its error. */
 interface ListedFailure {
   title: string;
@@ -224,10 +229,12 @@ async function runAndTakeAway(project: SampleProject, args: string[], paused: nu
   }
   const result = await run.done;
   await stopListening?.();
+  // With CI set, mocha colours its output even into a pipe: read the text, not the escapes.
+  const stdout = withoutColours(result.stdout);
   return {
     code: result.code,
-    output: `${result.stdout}\n${result.stderr}`,
-    failures: listedFailures(result.stdout),
+    output: `${stdout}\n${withoutColours(result.stderr)}`,
+    failures: listedFailures(stdout),
     named: taken.named,
     secondsToNamed: namedAt ? (namedAt - removedAt) / 1000 : Infinity,
     secondsToEnd: (Date.now() - removedAt) / 1000,
