@@ -30,8 +30,12 @@ function isOwner(value: unknown): value is LockOwner {
   return !!v && Number.isInteger(v.pid) && (v.pid as number) > 0 && typeof v.hostname === 'string' && typeof v.since === 'string' && (v.pidStart === undefined || typeof v.pidStart === 'string');
 }
 
+/** This process's start time never changes: read once, not on every poll of a waiting lock. */
+let ownStart: string | undefined;
+
 function selfOwner(): LockOwner {
-  return { pid: process.pid, pidStart: processStartTime(process.pid), hostname: hostname(), since: new Date().toISOString() };
+  ownStart ??= processStartTime(process.pid);
+  return { pid: process.pid, pidStart: ownStart, hostname: hostname(), since: new Date().toISOString() };
 }
 
 /** The lock folder's owner; `null` when it has none that parses (nothing pgdock made: garbage). */
