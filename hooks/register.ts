@@ -7,54 +7,18 @@ import type { Context, RootHookObject } from 'mocha';
 import { PgdockError } from '../lib/errors.js';
 import { mochaMode, type MochaMode } from '../lib/mocha-mode.js';
 import { RUN_JOBS_ENV, resolveOptions, type ResolvedOptions } from '../lib/options.js';
-import { closeProcessClient, closeProcessPairs, createPgScope, queryLog, type PgContext, type PgScope, type TimedRunnable } from '../lib/pg-context.js';
+import { beginTest, enablePg, endTest, installPg, testScope } from '../lib/mocha-scopes.js';
+import { closeProcessClient, closeProcessPairs, queryLog, type PgContext } from '../lib/pg-context.js';
 import { failureContext, loadAddContext } from '../lib/report-context.js';
 import { beginRun, endRun, stopSignalCleanup } from '../lib/run-lifecycle.js';
 import { isServerGone, nameGoneServer } from '../lib/server-gone.js';
-import { setAssertionHost, takeUnawaitedAssertions } from '../lib/sql-assertions.js';
+import { takeUnawaitedAssertions } from '../lib/sql-assertions.js';
 
 declare module 'mocha' {
   interface Context {
     /** pgdock's Postgres for this test: `sql`, `url`, `server`, `source`, `destination`. Starts on first use. */
     pg: PgContext;
   }
-}
-
-function installPg(ctx: Context): PgScope {
-  // Tests in nested suites read `pg` through the prototype chain: the getter's receiver is the
-  // test's own context, whose runnable is the one whose timeout start-up must not eat into.
-  let receiver: Context = ctx;
-  const scope = createPgScope(() => {
-    const runnable = receiver.runnable() as unknown as TimedRunnable | undefined;
-    // In a beforeEach/afterEach hook the pair is named after the test it runs for.
-    const testTitle = receiver.currentTest?.title;
-    if (!runnable || !testTitle) return runnable;
-    return {
-      title: runnable.title,
-      testTitle,
-      timeout: ((ms?: number) => (ms === undefined ? runnable.timeout() : runnable.timeout(ms))) as TimedRunnable['timeout'],
-    };
-  });
-  Object.defineProperty(ctx, 'pg', {
-    configurable: true,
-    enumerable: false,
-    get(this: Context) {
-      receiver = this;
-      return scope.context;
-    },
-    set(this: Context, value: PgContext) {
-      Object.defineProperty(this, 'pg', { value, configurable: true, enumerable: true, writable: true });
-    },
-  });
-  return scope;
-}
-
-let fileScope: PgScope | undefined;
-let testScope: PgScope | undefined;
-
-/** pgdock/chai's table-name targets use the current test's (or file hook's) connection. */
-function pointAssertionsAt(scope: PgScope): void {
-  setAssertionHost({ sql: () => scope.context.sql, isPgdockName: (name) => scope.names.get(name) });
 }
 
 /** This worker's own database, when `workerDatabase` is on (see `mochaHooks`). */
@@ -78,27 +42,24 @@ async function afterWorkerTest(test: Mocha.Test | undefined): Promise<void> {
 
 const rootHooks = {
   beforeAll(this: Context): void {
-    fileScope = installPg(this);
-    pointAssertionsAt(fileScope);
+    installPg(this);
   },
   beforeEach(this: Context): void {
-    testScope = installPg(this);
-    pointAssertionsAt(testScope);
+    beginTest(this.currentTest);
     queryLog.reset();
   },
   async afterEach(this: Context): Promise<void> {
     const test = this.currentTest;
     await nameGoneServer(this, 'test');
-    if (test?.state === 'failed' && testScope) {
+    const scope = testScope();
+    if (test?.state === 'failed' && scope) {
       // For mochawesome (with --require mochawesome/register in parallel mode): what the database saw.
-      const { server, pair } = testScope.describe();
+      const { server, pair } = scope.describe();
       const addContext = server || pair || queryLog.entries.length ? await loadAddContext() : null;
       if (addContext) for (const entry of await failureContext(server, pair, queryLog.entries)) addContext(this, entry);
     }
     await afterWorkerTest(test);
-    testScope?.finish(test?.state === 'failed', test?.err);
-    testScope = undefined;
-    if (fileScope) pointAssertionsAt(fileScope);
+    endTest(test?.state === 'failed', test?.err);
     const unawaited = takeUnawaitedAssertions();
     if (unawaited.length > 0 && test?.state !== 'failed') {
       // Hook#error fails the test itself; throwing would fail the hook and skip the rest of the suite.
@@ -108,8 +69,6 @@ const rootHooks = {
   },
   async afterAll(this: Context): Promise<void> {
     await nameGoneServer(this, 'file');
-    fileScope?.finish(false);
-    fileScope = undefined;
     await closeProcessClient();
   },
 };
@@ -148,6 +107,7 @@ function workerDatabaseOptions(): ResolvedOptions | undefined {
  * as they load; the main process of a `--parallel` run creates nothing.
  */
 export async function mochaHooks(): Promise<RootHookObject> {
+  enablePg();
   const options = workerDatabaseOptions();
   if (!options) return rootHooks;
   const mode = mochaMode();

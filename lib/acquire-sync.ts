@@ -2,6 +2,7 @@ import { MessageChannel, Worker, receiveMessageOnPort } from 'node:worker_thread
 import { ErrorCodes, PgdockError, type SerializedError } from './errors.js';
 import type { PgdockOptions } from './options.js';
 import type { ServerInfo } from './server-info.js';
+import { waitForFlag } from './sync-wait.js';
 
 const SYNC_ACQUIRE_CAP_MS = 15 * 60_000;
 
@@ -21,7 +22,7 @@ export function acquireServerSync(input: PgdockOptions = {}): ServerInfo {
   });
   worker.unref();
   // The thread answers on every path (its imports are inside its try); the cap is a last resort.
-  Atomics.wait(flag, 0, 0, SYNC_ACQUIRE_CAP_MS);
+  waitForFlag(flag, SYNC_ACQUIRE_CAP_MS);
   const message = receiveMessageOnPort(port1)?.message as ThreadResult | undefined;
   port1.close();
   if (!message) {

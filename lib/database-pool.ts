@@ -1,10 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import postgres, { type Sql } from 'postgres';
 import { dropDatabase, privateDatabaseSql } from './database-lifecycle.js';
 import { createDebug } from './debug.js';
 import { redactSecrets } from './errors.js';
 import { createNonce, slugify, MAX_IDENTIFIER_BYTES, type SchemaPairNames } from './schema-names.js';
+import { assembleSetupText, explainSetupError, setupFileParts } from './setup-sql.js';
 import { assertPlain, literal, ownerAlive, parseMark, type PairSetup, type SchemaMark, type SchemaOwner, type SetupFunction } from './schema-pool.js';
 import type { ServerInfo } from './server-info.js';
 import { connectionUrl } from './server-info.js';
@@ -150,14 +150,14 @@ export class DatabasePool {
     await conn.unsafe(`create database ${building}`);
     const db = this.connect(building);
     try {
-      const files = (list: string[]) => list.map((f) => readFileSync(f, 'utf8')).join(';\n');
+      const setup = assembleSetupText([
+        `create schema ${TEMPLATE_SOURCE}; create schema ${TEMPLATE_DESTINATION}`,
+        ...(this.setup.sourceFiles.length ? [`set local search_path to ${TEMPLATE_SOURCE}`, ...setupFileParts('sourceSetup', this.setup.sourceFiles)] : []),
+        ...(this.setup.destinationFiles.length ? [`set local search_path to ${TEMPLATE_DESTINATION}`, ...setupFileParts('destinationSetup', this.setup.destinationFiles)] : []),
+        'set local search_path to public',
+      ]);
       await db.begin(async (tx) => {
-        await tx.unsafe([
-          `create schema ${TEMPLATE_SOURCE}; create schema ${TEMPLATE_DESTINATION}`,
-          ...(this.setup.sourceFiles.length ? [`set local search_path to ${TEMPLATE_SOURCE}`, files(this.setup.sourceFiles)] : []),
-          ...(this.setup.destinationFiles.length ? [`set local search_path to ${TEMPLATE_DESTINATION}`, files(this.setup.destinationFiles)] : []),
-          'set local search_path to public',
-        ].join(';\n'));
+        await tx.unsafe(setup.text).catch((err: unknown) => Promise.reject(explainSetupError(err, setup)));
         if (this.setup.module) {
           const mod = (await import(this.setup.module)) as { default?: SetupFunction };
           if (typeof mod.default !== 'function') throw new TypeError(`pgdock: ${this.setup.module} must export a default async function`);

@@ -5,3 +5,4 @@ export { connectionUrl, redactedUrl, type ServerInfo, type ServerSummary } from 
 export type { PgContext } from './pg-context.js';
 export { renderFixture, knownPlaceholders, type FixtureValues, type RenderedFixture } from './fixtures.js';
 export { prepareOnce, type PrepareInputs, type PrepareOnceOptions } from './prepare-once.js';
+export { pg } from './current-context.js';

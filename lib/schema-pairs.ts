@@ -4,6 +4,7 @@ import { isLostConnection, isServerGone } from './server-gone.js';
 import type { SchemaPairNames } from './schema-names.js';
 import type { PairSetup, SchemaOwner } from './schema-pool.js';
 import type { ServerInfo } from './server-info.js';
+import { waitForFlag } from './sync-wait.js';
 
 /** What the pool thread starts with. */
 export interface PairThreadData {
@@ -50,7 +51,7 @@ export class PairClient {
   }
 
   private wait(what: string): string {
-    if (Atomics.wait(this.flag, 0, 0, REQUEST_TIMEOUT_MS) === 'timed-out') {
+    if (waitForFlag(this.flag, REQUEST_TIMEOUT_MS) === 'timed-out') {
       throw new PgdockError(ErrorCodes.PAIR_FAILED, `pgdock's schema pool did not answer a ${what} request within ${REQUEST_TIMEOUT_MS} ms.`, 'Run again with DEBUG=pgdock:* to see what the pool was doing.');
     }
     Atomics.store(this.flag, 0, 0);

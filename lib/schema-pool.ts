@@ -5,6 +5,7 @@ import { createDebug } from './debug.js';
 import { isProcessAlive } from './leases.js';
 import { createNonce, isPlainIdentifier, type SchemaPairNames } from './schema-names.js';
 import type { SerializedError } from './errors.js';
+import { assembleSetupText, explainSetupError, setupFileParts } from './setup-sql.js';
 
 const log = createDebug('pairs');
 /** Background jobs run on this many connections at once (the client passed as workSql needs as many). */
@@ -206,8 +207,10 @@ export class SchemaPool {
   private readonly ready: SchemaPairNames[] = [];
   private readonly dropping: Array<{ names: SchemaPairNames; done: () => void; failed: (err: Error) => void }> = [];
   private readonly lanes = new Set<Promise<void>>();
-  /** Claims waiting for a pair being built right now (the pool ran dry). */
-  private readonly waiters: Array<(pair: SchemaPairNames) => void> = [];
+  /** Claims waiting for a pair being built right now (the pool ran dry); a failed build fails them at once. */
+  private readonly waiters: Array<{ take: (pair: SchemaPairNames) => void; fail: (err: Error) => void }> = [];
+  /** Set while the last background build failed: building ahead stops (claims build, and fail, on their own) until one succeeds. */
+  private buildFailed = false;
   private inFlight = 0;
   private closed = false;
   private setupFn: SetupFunction | undefined;
@@ -246,22 +249,22 @@ export class SchemaPool {
   private async build(sql: Sql, names: SchemaPairNames, state: SchemaMark['state']): Promise<void> {
     assertPlain(names.source, names.destination);
     const setupFn = await this.loadSetup();
-    const files = (list: string[]) => list.map((f) => readFileSync(f, 'utf8')).join(';\n');
     const mark = this.mark(state, names.source);
     // A multi-statement simple query runs as one implicit transaction: all of it or none of it.
-    const text = [
+    const setup = assembleSetupText([
       `create schema ${names.source}; create schema ${names.destination}`,
       `${markSql(names.source, mark)}; ${markSql(names.destination, mark)}`,
-      ...(this.setup.sourceFiles.length ? [`set search_path to ${names.source}`, files(this.setup.sourceFiles)] : []),
-      ...(this.setup.destinationFiles.length ? [`set search_path to ${names.destination}`, files(this.setup.destinationFiles)] : []),
+      ...(this.setup.sourceFiles.length ? [`set search_path to ${names.source}`, ...setupFileParts('sourceSetup', this.setup.sourceFiles)] : []),
+      ...(this.setup.destinationFiles.length ? [`set search_path to ${names.destination}`, ...setupFileParts('destinationSetup', this.setup.destinationFiles)] : []),
       'reset search_path',
-    ].join(';\n');
+    ]);
+    const run = (target: Sql | TransactionSql) => target.unsafe(setup.text).catch((err: unknown) => Promise.reject(explainSetupError(err, setup)));
     if (!setupFn) {
-      await sql.unsafe(text);
+      await run(sql);
       return;
     }
     await sql.begin(async (tx) => {
-      await tx.unsafe(text);
+      await run(tx);
       await setupFn(tx, names);
     });
   }
@@ -278,18 +281,23 @@ export class SchemaPool {
    */
   private nextJob(helper = false): (() => Promise<void>) | undefined {
     const low = helper ? this.ready.length < this.size / 2 : true;
-    if (!this.closed && this.prebuild && low && this.ready.length + this.inFlight < this.size) {
+    if (!this.closed && this.prebuild && !this.buildFailed && low && this.ready.length + this.inFlight < this.size) {
       this.inFlight++;
       return async () => {
         const nonce = createNonce();
         const names = { source: `pgdock_pool_${nonce}_s`, destination: `pgdock_pool_${nonce}_d` };
         try {
           await this.build(this.workSql, names, 'pool');
+        } catch (err) {
+          // Those waiting for this pair get the build's own error now, not a timeout later.
+          this.buildFailed = true;
+          for (const waiter of this.waiters.splice(0)) waiter.fail(err as Error);
+          throw err;
         } finally {
           this.inFlight--;
         }
         const waiter = this.waiters.shift();
-        if (waiter) waiter(names);
+        if (waiter) waiter.take(names);
         else this.ready.push(names);
       };
     }
@@ -335,10 +343,13 @@ export class SchemaPool {
   async claim(names: SchemaPairNames): Promise<'pool' | 'built'> {
     assertPlain(names.source, names.destination);
     // Pool dry but a pair is being built: taking it beats building a second one beside it.
-    const prepared = this.ready.shift() ?? (this.inFlight > this.waiters.length ? await new Promise<SchemaPairNames>((r) => this.waiters.push(r)) : undefined);
+    const prepared =
+      this.ready.shift() ??
+      (this.inFlight > this.waiters.length ? await new Promise<SchemaPairNames>((take, fail) => this.waiters.push({ take, fail })) : undefined);
     try {
       if (!prepared) {
         await this.build(this.claimSql, names, 'claimed');
+        this.buildFailed = false;
         return 'built';
       }
       const claimed = this.mark('claimed', names.source);
@@ -371,7 +382,7 @@ export class SchemaPool {
   /** Stops filling, finishes pending drops and drops the prepared pairs nobody claimed. */
   async close(): Promise<void> {
     this.closed = true;
-    this.waiters.splice(0);
+    for (const waiter of this.waiters.splice(0)) waiter.fail(new Error('the schema pool closed'));
     await this.pump();
     const left = this.ready.splice(0).flatMap((p) => [p.source, p.destination]);
     if (left.length) await this.workSql.unsafe(dropSql(left));

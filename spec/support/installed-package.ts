@@ -8,14 +8,22 @@ import { REPO_ROOT, scratchRoot } from './paths.js';
 const NPM_QUIET = ['--no-audit', '--no-fund', '--loglevel=error', '--prefer-offline'];
 
 /**
+ * Which consumer: `esm` has this repository's mocha, chai and TypeScript (an ES module project);
+ * `cjs` has the oldest majors pgdock supports, mocha 10 and chai 4 (a CommonJS project).
+ */
+export type ConsumerFlavor = 'esm' | 'cjs';
+
+const CJS_TOOLS = ['mocha@10', 'chai@4'];
+
+/**
  * A node_modules with pgdock installed from `npm pack`'s tarball, and mocha and TypeScript beside
  * it, as a user has it. Built once per suite run (under our own file lock, whichever worker needs it first).
  */
-export async function installedPackageDir(): Promise<string> {
-  const base = join(scratchRoot(), 'installed');
+export async function installedPackageDir(flavor: ConsumerFlavor = 'esm'): Promise<string> {
+  const base = join(scratchRoot(), flavor === 'esm' ? 'installed' : `installed-${flavor}`);
   mkdirSync(scratchRoot(), { recursive: true });
   await withFileLock(
-    join(scratchRoot(), 'installed.json'),
+    join(scratchRoot(), `${flavor === 'esm' ? 'installed' : `installed-${flavor}`}.json`),
     async () => {
       // The marker is written last: a half-finished install is never taken for a finished one.
       if (existsSync(join(base, 'installed.ok'))) return;
@@ -26,8 +34,9 @@ export async function installedPackageDir(): Promise<string> {
       // The same versions this repository uses, so the install is served from npm's cache.
       const version = (name: string) =>
         JSON.parse(execFileSync('node', ['-p', `JSON.stringify(require("${name}/package.json").version)`], { cwd: REPO_ROOT, encoding: 'utf8' })) as string;
-      const tools = ['mocha', 'typescript', '@types/mocha', '@types/node', 'chai', '@types/chai', 'mochawesome'].map((n) => `${n}@${version(n)}`);
-      writeFileSync(join(base, 'package.json'), JSON.stringify({ name: 'pgdock-sample-base', private: true, type: 'module' }));
+      const tools =
+        flavor === 'cjs' ? CJS_TOOLS : ['mocha', 'typescript', '@types/mocha', '@types/node', 'chai', '@types/chai', 'mochawesome'].map((n) => `${n}@${version(n)}`);
+      writeFileSync(join(base, 'package.json'), JSON.stringify({ name: 'pgdock-sample-base', private: true, type: flavor === 'cjs' ? 'commonjs' : 'module' }));
       // Asynchronously: a blocked event loop would stop refreshing the lock, and after 5 s another
       // worker would take it over and use the half-installed folder.
       await promisify(execFile)('npm', ['install', ...NPM_QUIET, join(base, tarball), ...tools], { cwd: base });

@@ -1,0 +1,71 @@
+import { expect } from 'chai';
+import type { ConsumerFlavor } from '../support/installed-package.js';
+import { useSampleProjects } from '../support/sample-project.js';
+
+const HEADERS: Record<ConsumerFlavor, string> = {
+  cjs: `const chai = require('chai');
+chai.use(require('pgdock/chai'));
+const { expect } = chai;
+const { pg } = require('pgdock');
+`,
+  esm: `import * as chai from 'chai';
+import sqlAssertions from 'pgdock/chai';
+import { pg } from 'pgdock';
+chai.use(sqlAssertions);
+const { expect } = chai;
+`,
+};
+
+/** The same small suite, in either module system. */
+const SUITE = `
+describe('a consumer', function () {
+  beforeEach(async function () {
+    await this.pg.sql.unsafe(\`create table \${this.pg.table('users')} (id int primary key, name text);
+      create table \${this.pg.table('staging')} (id int);
+      insert into \${this.pg.table('users')} values (1, 'ada'), (2, 'grace')\`);
+  });
+
+  it('tables, rows, rowCount, columns', async function () {
+    await expect(this.pg.table('users')).to.have.rowCount(2);
+    await expect(this.pg.table('users')).to.have.rows([{ id: 2, name: 'grace' }, { id: 1, name: 'ada' }]);
+    await expect(this.pg.table('users')).to.have.columns({ id: 'integer', name: 'text' });
+  });
+
+  it('exist and empty', async function () {
+    await expect(this.pg.table('users')).to.exist;
+    await expect(this.pg.table('missing')).not.to.exist;
+    await expect(this.pg.table('staging')).to.be.empty;
+  });
+
+  it('arrow functions reach the test through pg', async () => {
+    await expect(pg.table('users')).to.have.rowCount(2);
+    const rows = await pg.sql\`select name from \${pg.sql(pg.source)}.users order by id\`;
+    expect(rows.map((r) => r.name)).to.deep.equal(['ada', 'grace']);
+  });
+
+  it('a wrong count fails', async () => {
+    await expect(pg.table('users')).to.have.rowCount(3);
+  });
+});
+`;
+
+interface JsonReport {
+  stats: { passes: number; failures: number };
+  failures: Array<{ title: string; err: { message?: string } }>;
+}
+
+describe('CommonJS and ES module consumers', function () {
+  this.timeout(300_000); // the first use installs the packed tarball with its tools
+  const newProject = useSampleProjects();
+
+  for (const [flavor, tools] of [['cjs', 'require(), chai 4, mocha 10'], ['esm', 'import, chai 6, mocha 12']] as const) {
+    it(`${flavor}: ${tools}: the same suite passes (and a wrong count fails)`, async function () {
+      const project = await newProject({ 'consumer.spec.js': HEADERS[flavor] + SUITE }, flavor);
+      const result = await project.mocha(['--reporter', 'json']).done;
+      const report = JSON.parse(result.stdout.slice(result.stdout.indexOf('{'))) as JsonReport;
+      expect(report.stats.passes, result.stdout + result.stderr).to.equal(3);
+      expect(report.failures.map((f) => f.title)).to.deep.equal(['a wrong count fails']);
+      expect(report.failures[0]!.err.message).to.match(/3/);
+    });
+  }
+});

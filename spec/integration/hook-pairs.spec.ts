@@ -1,0 +1,62 @@
+import { expect } from 'chai';
+import type { Sql } from 'postgres';
+
+/** Whether a schema exists, waiting up to 5 s for a background drop to land. */
+async function schemaGone(sql: Sql, name: string): Promise<boolean> {
+  for (const until = Date.now() + 5_000; Date.now() < until; await new Promise((r) => setTimeout(r, 100))) {
+    const rows = await sql`select 1 from pg_namespace where nspname = ${name}`;
+    if (rows.length === 0) return true;
+  }
+  return false;
+}
+
+// pgdock's own suite runs with pgdock/register: these hooks use `this.pg` as a user's would.
+describe('this.pg in suite hooks', function () {
+  const seen: Record<string, string> = {};
+
+  describe('Orders Export', function () {
+    before(async function () {
+      seen.before = this.pg.source;
+      await this.pg.sql.unsafe(`create table ${this.pg.table('orders')} (id int)`);
+    });
+    beforeEach(function () {
+      seen.beforeEach = this.pg.source;
+    });
+    afterEach(function () {
+      expect(this.pg.source, 'afterEach shares the test\'s pair').to.equal(seen.test);
+    });
+    after(async function () {
+      seen.after = this.pg.source;
+      await this.pg.sql.unsafe(`select * from ${this.pg.table('orders')}`); // what before() made is still there
+    });
+
+    it('before() gets a pair named after the suite; the test and its each-hooks share the test\'s own', function () {
+      seen.test = this.pg.source;
+      expect(seen.before).to.match(/^src_orders_export_/);
+      expect(seen.beforeEach).to.equal(seen.test);
+      expect(seen.test).to.match(/^src_before_gets_a_pair/);
+      expect(seen.test).to.not.equal(seen.before);
+    });
+
+    describe('Inner', function () {
+      before(function () {
+        seen.inner = this.pg.source;
+      });
+      it('a nested suite\'s before() gets that suite\'s pair', function () {
+        seen.test = this.pg.source;
+        expect(seen.inner).to.match(/^src_inner_/);
+        expect(seen.inner).to.not.equal(seen.before);
+      });
+    });
+  });
+
+  // A sibling suite: Mocha runs a suite's own tests before its nested suites.
+  describe('afterwards', function () {
+    it('after() got the suite\'s pair, and the pair was dropped with the suite (inner\'s too)', async function () {
+      expect(seen.before, 'the suites ran first').to.be.a('string');
+      expect(seen.after).to.equal(seen.before);
+      expect(await schemaGone(this.pg.sql, seen.before!), `${seen.before} dropped`).to.equal(true);
+      expect(await schemaGone(this.pg.sql, seen.inner!), `${seen.inner} dropped`).to.equal(true);
+    });
+  });
+});
