@@ -7,7 +7,7 @@ import type { Context, RootHookObject } from 'mocha';
 import { PgdockError } from '../lib/errors.js';
 import { mochaMode, type MochaMode } from '../lib/mocha-mode.js';
 import { RUN_JOBS_ENV, resolveOptions, type ResolvedOptions } from '../lib/options.js';
-import { beginTest, enablePg, endTest, installPg, testScope } from '../lib/mocha-scopes.js';
+import { beginTest, enablePg, endFile, endTest, installPg, testScope } from '../lib/mocha-scopes.js';
 import { closeProcessClient, closeProcessPairs, queryLog, type PgContext } from '../lib/pg-context.js';
 import { failureContext, loadAddContext } from '../lib/report-context.js';
 import { beginRun, endRun, stopSignalCleanup } from '../lib/run-lifecycle.js';
@@ -70,6 +70,7 @@ const rootHooks = {
   async afterAll(this: Context): Promise<void> {
     await nameGoneServer(this, 'file');
     await closeProcessClient();
+    endFile();
   },
 };
 

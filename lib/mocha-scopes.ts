@@ -44,7 +44,10 @@ function suiteScope(suite: Suite, hook: Runnable, create: boolean): PgScope | un
   suite.afterAll("pgdock drops this suite's pair", async function () {
     suites.delete(suite);
     created.finish(suite.tests.some((t) => t.state === 'failed'));
-    if (suite.root) await closeProcessClient(); // pgdock's own root hook closed it before the user's root `after`s ran
+    if (suite.root) {
+      await closeProcessClient(); // pgdock's own root hook closed it before the user's root `after`s ran
+      endFile();
+    }
   });
   return scope;
 }
@@ -59,6 +62,14 @@ function contextOf(runnable: Runnable | undefined): PgContext {
   const scope = scopeOf(runnable);
   if (!scope) throw new TypeError(NOT_RUNNING);
   return scope.context;
+}
+
+/**
+ * A file's last hook has run: nothing runs until the worker's next file starts, so `pg` read while
+ * that file loads must not find this file's last hook.
+ */
+export function endFile(): void {
+  running = undefined;
 }
 
 /**
