@@ -2,6 +2,7 @@ import { MessageChannel, Worker, receiveMessageOnPort } from 'node:worker_thread
 import { ErrorCodes, PgdockError, type SerializedError } from './errors.js';
 import type { PgdockOptions } from './options.js';
 import type { ServerInfo } from './server-info.js';
+import { workerParentPid } from './parent-watch.js';
 import { waitForFlag } from './sync-wait.js';
 
 const SYNC_ACQUIRE_CAP_MS = 15 * 60_000;
@@ -17,7 +18,7 @@ export function acquireServerSync(input: PgdockOptions = {}): ServerInfo {
   const { port1, port2 } = new MessageChannel();
   const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
   const worker = new Worker(new URL(`./acquire-thread${ext}`, import.meta.url), {
-    workerData: { input, flag, port: port2 },
+    workerData: { input, flag, port: port2, parentPid: workerParentPid() },
     transferList: [port2],
   });
   worker.unref();

@@ -2,7 +2,7 @@
 // Only worker_threads is imported statically, so even a failed import is reported back.
 import { workerData, type MessagePort } from 'node:worker_threads';
 
-const { input, flag, port } = workerData as { input: unknown; flag: Int32Array; port: MessagePort };
+const { input, flag, port, parentPid } = workerData as { input: unknown; flag: Int32Array; port: MessagePort; parentPid: number | undefined };
 
 function finish(message: unknown): void {
   port.postMessage(message);
@@ -11,6 +11,8 @@ function finish(message: unknown): void {
 }
 
 try {
+  const { endWithParent } = await import('./parent-watch.js');
+  endWithParent(parentPid);
   const { acquireServerFor } = await import('./acquire-server.js');
   const { resolveOptions } = await import('./options.js');
   const { currentRun } = await import('./run-identity.js');

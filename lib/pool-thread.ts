@@ -4,7 +4,7 @@
 import { workerData, type MessagePort } from 'node:worker_threads';
 import type { PairRequest, PairThreadData } from './schema-pairs.js';
 
-const { isolation, server, setup, owner, size, flag, port } = workerData as PairThreadData & { flag: Int32Array; port: MessagePort };
+const { isolation, server, setup, owner, size, flag, port, parentPid } = workerData as PairThreadData & { flag: Int32Array; port: MessagePort; parentPid: number | undefined };
 
 /** The message with the driver's code when the message lacks it (a refused connection's AggregateError has none). */
 function describeError(err: unknown): string {
@@ -20,6 +20,8 @@ function reply(message: unknown): void {
 }
 
 try {
+  const { endWithParent } = await import('./parent-watch.js');
+  endWithParent(parentPid);
   const { default: postgres } = await import('postgres');
   const { SchemaPool, sweepSchemas } = await import('./schema-pool.js');
   const { DatabasePool, sweepDatabases } = await import('./database-pool.js');

@@ -4,6 +4,7 @@ import { isLostConnection, isServerGone } from './server-gone.js';
 import type { SchemaPairNames } from './schema-names.js';
 import type { PairSetup, SchemaOwner } from './schema-pool.js';
 import type { ServerInfo } from './server-info.js';
+import { workerParentPid } from './parent-watch.js';
 import { waitForFlag } from './sync-wait.js';
 
 /** What the pool thread starts with. */
@@ -42,7 +43,7 @@ export class PairClient {
     this.port = port1;
     const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
     this.worker = new Worker(new URL(`./pool-thread${ext}`, import.meta.url), {
-      workerData: { ...data, flag: this.flag, port: port2 },
+      workerData: { ...data, flag: this.flag, port: port2, parentPid: workerParentPid() },
       transferList: [port2],
     });
     this.worker.unref();
