@@ -102,19 +102,26 @@ function workerDatabaseOptions(): ResolvedOptions | undefined {
 }
 
 /**
- * Mocha awaits this in every process that loads the plugin, before that process loads spec files.
- * Usually it just returns the hooks. With `workerDatabase` on, a worker (or a serial run's only
- * process) first gets a database of its own and exports `DATABASE_URL`/`PG*` for the specs to read
- * as they load; the main process of a `--parallel` run creates nothing.
+ * What this process does before mocha loads anything after the plugin. Usually nothing. With
+ * `workerDatabase` on, a worker (or a serial run's only process) gets a database of its own and
+ * exports `DATABASE_URL`/`PG*`, so that every module mocha loads after `pgdock/register` (setup files
+ * given to `--require`, then spec files) reads them as it loads; the main process of a `--parallel`
+ * run creates nothing, but refuses names its workers would share.
  */
-export async function mochaHooks(): Promise<RootHookObject> {
-  enablePg();
-  const options = workerDatabaseOptions();
-  if (!options) return rootHooks;
+async function prepareProcess(): Promise<void> {
   const mode = mochaMode();
+  if (mode.role === 'outside') return;
+  const options = workerDatabaseOptions();
+  if (!options) return;
   if (mode.role === 'parallel-main') {
+    try {
+      const { checkNamesForWorkers } = await import('../lib/worker-names.js');
+      checkNamesForWorkers(options, mode);
+    } catch (err) {
+      throw plainBootstrapError(err);
+    }
     process.env[RUN_JOBS_ENV] = String(mode.jobs);
-    return rootHooks;
+    return;
   }
   if (mode.role !== 'worker') {
     beginRun();
@@ -132,12 +139,23 @@ export async function mochaHooks(): Promise<RootHookObject> {
       await endRun().catch(() => {});
       stopSignalCleanup();
     }
-    // Thrown on: mocha then loads none of this process's spec files, which would otherwise read
+    // Thrown on: mocha then loads none of this process's files, which would otherwise read
     // their defaults (often a developer's own database) from an environment pgdock did not set.
     throw plainBootstrapError(err);
   }
   exportWorkerEnv(db, resolved);
   workerDb = { db, options: resolved, mode, kept: false, warned: false };
+}
+
+/**
+ * Done while mocha imports the plugin (mocha awaits it before its next `--require` module): see
+ * {@link prepareProcess}. Outside a mocha run (the module imported by a script) it does nothing.
+ */
+await prepareProcess();
+
+/** Mocha reads this after every `--require` module has loaded, in every process that loads the plugin. */
+export function mochaHooks(): RootHookObject {
+  enablePg();
   return rootHooks;
 }
 

@@ -83,7 +83,7 @@ async function nameTaken(sql: Sql, name: string): Promise<PgdockError | null> {
   const [row] = await sql<{ mark: string | null }[]>`select shobj_description(oid, 'pg_database') as mark from pg_database where datname = ${name}`;
   if (!row) return null;
   const mark = parseMark(row.mark);
-  const hint = 'Keep {run} in workerDatabaseName (the default, pgdock_w{worker}_{run}, has it) so runs at once get names of their own.';
+  const hint = 'Keep {worker} and {run} in workerDatabaseName (the default, pgdock_w{worker}_{run}, has both) so that workers and runs at once get databases of their own.';
   if (!mark) {
     return new PgdockError(ErrorCodes.DATABASE_IN_USE, `A database named ${name} exists and pgdock did not create it; pgdock never drops it.`, hint, { database: name });
   }

@@ -59,13 +59,16 @@ describe('CommonJS and ES module consumers', function () {
   const newProject = useSampleProjects();
 
   for (const [flavor, tools] of [['cjs', 'require(), chai 4, mocha 10'], ['esm', 'import, chai 6, mocha 12']] as const) {
-    it(`${flavor}: ${tools}: the same suite passes (and a wrong count fails)`, async function () {
-      const project = await newProject({ 'consumer.spec.js': HEADERS[flavor] + SUITE }, flavor);
-      const result = await project.mocha(['--reporter', 'json']).done;
-      const report = JSON.parse(result.stdout.slice(result.stdout.indexOf('{'))) as JsonReport;
-      expect(report.stats.passes, result.stdout + result.stderr).to.equal(3);
-      expect(report.failures.map((f) => f.title)).to.deep.equal(['a wrong count fails']);
-      expect(report.failures[0]!.err.message).to.match(/3/);
-    });
+    for (const [label, args] of [['serial', []], ['--parallel --jobs 4', ['--parallel', '--jobs', '4']]] as const) {
+      it(`${flavor}: ${tools}: the same suite passes (and a wrong count fails), ${label}`, async function () {
+        // Two files, so that --parallel really spreads the suite over workers.
+        const project = await newProject({ 'consumer.spec.js': HEADERS[flavor] + SUITE, 'second.spec.js': HEADERS[flavor] + SUITE.replace("describe('a consumer'", "describe('a second consumer'") }, flavor);
+        const result = await project.mocha([...args, '--reporter', 'json']).done;
+        const report = JSON.parse(result.stdout.slice(result.stdout.indexOf('{'))) as JsonReport;
+        expect(report.stats.passes, result.stdout + result.stderr).to.equal(6);
+        expect(report.failures.map((f) => f.title)).to.deep.equal(['a wrong count fails', 'a wrong count fails']);
+        for (const failure of report.failures) expect(failure.err.message).to.match(/3/);
+      });
+    }
   }
 });

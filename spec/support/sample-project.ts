@@ -72,9 +72,9 @@ export class SampleProject {
     return project;
   }
 
-  /** A copy of an existing project (e.g. a fixture), with pgdock installed beside it as a user has it. */
-  static async fromFolder(source: string): Promise<SampleProject> {
-    const nodeModules = await installedPackageDir();
+  /** A copy of an existing project (e.g. a fixture), with pgdock installed beside it as a user has it (`cjs`: on mocha 10 and chai 4). */
+  static async fromFolder(source: string, flavor: ConsumerFlavor = 'esm'): Promise<SampleProject> {
+    const nodeModules = await installedPackageDir(flavor);
     mkdirSync(scratchRoot(), { recursive: true });
     const project = new SampleProject(mkdtempSync(join(scratchRoot(), 'existing-')));
     cpSync(source, project.dir, { recursive: true, filter: (path) => !path.includes('node_modules') });
