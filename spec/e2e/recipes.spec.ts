@@ -5,6 +5,7 @@ import type { ConsumerFlavor } from '../support/installed-package.js';
 import { REPO_ROOT } from '../support/paths.js';
 import { SampleProject } from '../support/sample-project.js';
 import { removeProjectServers } from '../support/server-watch.js';
+import { onlyOn } from '../support/spec-provider.js';
 
 interface Stats {
   tests: number;
@@ -59,6 +60,9 @@ const MODES = [
 describe('recipes for existing suites (fixtures/recipes), installed from the packed tarball', function () {
   this.timeout(300_000); // the first use installs the tarball with the recipe's mocha and chai
   const recipe = useRecipes();
+  beforeEach(function () {
+    onlyOn(this, ['docker', 'embedded'], 'the recipes do not depend on the server; checked on docker and embedded');
+  });
 
   for (const [label, args] of MODES) {
     it(`setup-file (CommonJS, chai 4, mocha 10): the --require'd setup file sees PGDATABASE as it loads, in every process (${label})`, async function () {

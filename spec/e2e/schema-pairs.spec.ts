@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import postgres from 'postgres';
 import { listMarkedSchemas } from '../../lib/schema-pool.js';
 import { ServerWatch, projectServers } from '../support/server-watch.js';
-import { specProvider } from '../support/spec-provider.js';
+import { roundsFor, specProvider } from '../support/spec-provider.js';
 import { SampleProject, useSampleProjects } from '../support/sample-project.js';
 
 /** A spec file of `count` tests, each using its own pair and checking it sees nothing else. */
@@ -66,9 +66,9 @@ describe('schema pairs under real concurrency', function () {
     expect(await pgdockSchemas(project, env)).to.deep.equal([]);
   });
 
-  it('three mocha --parallel runs at once, 3 rounds: one server, every pair distinct, nothing left', async function () {
+  it('three mocha --parallel runs at once, 3 rounds (2 off docker): one server, every pair distinct, nothing left', async function () {
     const project = await newProject(isolationFiles(4, 25));
-    for (let round = 1; round <= 3; round++) {
+    for (let round = 1; round <= roundsFor(3); round++) {
       project.resetResults();
       const watch = new ServerWatch(project.projectKey);
       const runs = [1, 2, 3].map(() => project.mocha(['--parallel', '--jobs', '2']));

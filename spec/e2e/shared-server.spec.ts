@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { existsSync } from 'node:fs';
 import { ServerWatch, projectServers } from '../support/server-watch.js';
-import { onlyOn } from '../support/spec-provider.js';
+import { onlyOn, roundsFor } from '../support/spec-provider.js';
 import { SampleProject, useSampleProjects, recordingSpec } from '../support/sample-project.js';
 
 describe('one server for every mocha worker', function () {
@@ -11,9 +11,9 @@ describe('one server for every mocha worker', function () {
     onlyOn(this, ['docker', 'embedded'], 'pgdock starts no server on an external one');
   });
 
-  it('12 files with --parallel --jobs 6, cold, 5 rounds: exactly one server (container or postmaster), none left', async function () {
+  it('12 files with --parallel --jobs 6, cold, 5 rounds (2 off docker): exactly one server (container or postmaster), none left', async function () {
     const project = await newProject();
-    for (let round = 1; round <= 5; round++) {
+    for (let round = 1; round <= roundsFor(5); round++) {
       project.resetResults();
       expect(await projectServers(project.projectKey), `round ${round} starts cold`).to.have.length(0);
       const watch = new ServerWatch(project.projectKey);

@@ -6,7 +6,7 @@ import { resolveOptions } from '../../lib/options.js';
 import { serverPaths } from '../../lib/server-key.js';
 import { makeLocalUser, type LocalUser } from '../support/local-user.js';
 import { scratchRoot } from '../support/paths.js';
-import { specProvider } from '../support/spec-provider.js';
+import { onlyOn, specProvider } from '../support/spec-provider.js';
 import { SampleProject, useSampleProjects } from '../support/sample-project.js';
 
 /** A TCP listener standing in for a planted Postgres: it only counts who connects. */
@@ -52,6 +52,7 @@ describe('faults: state planted by another local user is refused', function () {
   }
 
   it('a state folder another user made first, with a forged server.json: refused, and no test connects to the planted server', async function () {
+    onlyOn(this, ['docker'], 'the state folder is checked before any provider is chosen: once per CI, in the docker phase');
     const project = await newProject(SampleProject.recordingFiles(2));
     const planted = await plantedServer();
     try {
@@ -73,6 +74,7 @@ describe('faults: state planted by another local user is refused', function () {
   });
 
   it('a link at the state folder\'s name, and a folder anyone may write: refused', async function () {
+    onlyOn(this, ['docker'], 'the state folder is checked before any provider is chosen: once per CI, in the docker phase');
     const project = await newProject(SampleProject.recordingFiles(2));
     const theirs = join(fakeTmp, 'theirs');
     attacker!.run('mkdir', ['-m', '0777', theirs]);
@@ -117,6 +119,7 @@ describe('faults: state planted by another local user is refused', function () {
   });
 
   it('links planted inside the user\'s own state folder: nothing is written through them', async function () {
+    onlyOn(this, ['docker'], 'the state folder is checked before any provider is chosen: once per CI, in the docker phase');
     const project = await newProject(SampleProject.recordingFiles(2));
     const secret = join(fakeTmp, 'root-only');
     writeFileSync(secret, 'untouched\n', { mode: 0o600 });

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TEST_IMAGE } from '../support/paths.js';
-import { onlyOn, specProvider } from '../support/spec-provider.js';
+import { onlyOn } from '../support/spec-provider.js';
 import { useSampleProjects, type SampleProject } from '../support/sample-project.js';
 
 /** One line fn writes when it starts and one when it ends: `start|end <pid> <ms>`. */
@@ -79,10 +79,9 @@ describe('faults: prepareOnce runs exactly once while its holder blocks', functi
   this.timeout(400_000);
   const newProject = useSampleProjects();
 
-  it('4 workers × 5 rounds (2 on embedded), fn = execSync("sleep 9"): fn runs once per round and every worker gets its result', async function () {
-    onlyOn(this, ['docker', 'embedded'], 'no server is involved: the same file lock runs on docker and embedded');
-    // The lock under test is the same file lock whatever the provider: the full 5 rounds run once per suite.
-    const count = specProvider() === 'docker' ? 5 : 2;
+  it('4 workers × 5 rounds, fn = execSync("sleep 9"): fn runs once per round and every worker gets its result', async function () {
+    onlyOn(this, ['docker'], 'no server is involved: the same file lock, checked once per CI, in the docker phase');
+    const count = 5;
     const project = await fourFileProject(newProject, "execSync('sleep 9');");
     const seen = await rounds(project, count);
     expect(seen.map((r) => r.code), 'every round passes').to.deep.equal(Array(count).fill(0));

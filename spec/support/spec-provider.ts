@@ -52,3 +52,12 @@ export function onlyOn(ctx: Mocha.Context, providers: ConcreteProvider[], why: s
   }
   ctx.skip();
 }
+
+/**
+ * Rounds for a repeated concurrency spec: all of them on docker (CI's first phase), at most two on
+ * the other providers, whose coordination is the same code and whose phases would otherwise double
+ * CI's time.
+ */
+export function roundsFor(full: number): number {
+  return specProvider() === 'docker' ? full : Math.min(full, 2);
+}
