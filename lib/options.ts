@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { ErrorCodes, PgdockError, describeValue } from './errors.js';
+import { defaultJobs } from './mocha-mode.js';
 import { combineProblems, optionHint, unknownEnvProblems, unknownOptionProblems } from './option-problems.js';
 
 export type ProviderName = 'auto' | 'docker' | 'embedded' | 'external';
@@ -144,10 +145,17 @@ export interface PgdockOptions {
   workerSetupInputs?: string[];
   /**
    * How many connections the suite opens per worker (its pool size): the server must allow
-   * jobs × this, and pgdock sizes `max_connections` for it.
+   * jobs × this, and pgdock sizes `max_connections` for `maxJobs` workers of it.
    * @defaultValue `10` (env `PGDOCK_WORKER_POOL_SIZE`)
    */
   workerPoolSize?: number;
+  /**
+   * With `workerDatabase`: the most mocha workers (`--jobs`, all runs on the server at once) a server
+   * pgdock starts is sized for. `max_connections` depends on it and not on `--jobs`, so any `--jobs`
+   * up to it reuses the running server; a run with more is refused (`ERR_PGDOCK_TOO_MANY_JOBS`).
+   * @defaultValue `16`, or cores − 1 (mocha's default `--jobs`) when that is more (env `PGDOCK_MAX_JOBS`)
+   */
+  maxJobs?: number;
   /**
    * More variables to export, each named after what it holds: `url`, `host`, `port`, `user`,
    * `password` or `database`, e.g. `{ DB_NAME: 'database' }`. `DATABASE_URL` and `PG*` are always set.
@@ -192,6 +200,11 @@ export interface ResolvedOptions {
   workerSetupModule: string | undefined;
   workerSetupInputs: string[];
   workerPoolSize: number;
+  maxJobs: number;
+  /** Where `maxJobs` came from (`PGDOCK_MAX_JOBS`, `package.json#pgdock`, `arguments`, `defaults`). */
+  maxJobsSource: string;
+  /** pgdock sized `max_connections` for `maxJobs` workers (`workerDatabase` on, and `postgresArgs` does not set it). */
+  sizesConnections: boolean;
   workerEnv: Record<string, WorkerEnvField>;
 }
 
@@ -224,6 +237,7 @@ export const OPTION_ENV: Record<keyof PgdockOptions, string> = {
   workerSetupModule: 'PGDOCK_WORKER_SETUP_MODULE',
   workerSetupInputs: 'PGDOCK_WORKER_SETUP_INPUTS',
   workerPoolSize: 'PGDOCK_WORKER_POOL_SIZE',
+  maxJobs: 'PGDOCK_MAX_JOBS',
   workerEnv: 'PGDOCK_WORKER_ENV',
 };
 
@@ -395,26 +409,40 @@ function parsePoolSize(raw: unknown, source: string): number {
   throw invalid('workerPoolSize', 'a whole number from 1 to 1000', raw, source);
 }
 
+function parseMaxJobs(raw: unknown, source: string): number {
+  const n = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
+  if (typeof n === 'number' && Number.isInteger(n) && n >= 1 && n <= 512) return n;
+  throw invalid('maxJobs', 'a whole number from 1 to 512', raw, source);
+}
+
 /** Connections pgdock itself may hold per worker, plus Postgres's reserved superuser slots and a margin. */
 export const PGDOCK_CONNECTIONS_PER_WORKER = 4;
 export const RESERVED_CONNECTIONS = 10;
+
+/** The fewest workers a server pgdock starts is sized for (see `maxJobs`). */
+export const DEFAULT_MAX_JOBS = 16;
 
 /** Connections a run needs with `jobs` workers, each with the suite's pool. */
 export function connectionsNeeded(jobs: number, poolSize: number): number {
   return jobs * (poolSize + PGDOCK_CONNECTIONS_PER_WORKER) + RESERVED_CONNECTIONS;
 }
 
-/** The jobs of the current mocha run, as its main process exported them (1 when unknown). */
+/** The jobs of the current mocha run, as its main process exports them to its workers. */
 export const RUN_JOBS_ENV = 'PGDOCK_RUN_JOBS';
 
+function setsMaxConnections(args: string[]): boolean {
+  return args.some((a) => /max_connections/.test(a));
+}
+
 /**
- * With per-worker databases, a server pgdock starts gets `max_connections` for jobs × pool when
- * Postgres's default (100) is too few, unless the user set it. Rounded up to 50 so that close job
- * counts share one server config.
+ * With per-worker databases, a server pgdock starts gets `max_connections` for `maxJobs` × pool
+ * when Postgres's default (100) is too few, unless the user set it. Sized for the ceiling, not for
+ * this run's `--jobs`: the setting is part of the server's key, and a run with other `--jobs` must
+ * find the same server. Rounded up to 50.
  */
-function withConnectionBudget(args: string[], jobs: number, poolSize: number): string[] {
-  if (args.some((a) => /max_connections/.test(a))) return args;
-  const needed = connectionsNeeded(jobs, poolSize);
+function withConnectionBudget(args: string[], maxJobs: number, poolSize: number): string[] {
+  if (setsMaxConnections(args)) return args;
+  const needed = connectionsNeeded(maxJobs, poolSize);
   return needed <= 100 ? args : [...args, '-c', `max_connections=${Math.ceil(needed / 50) * 50}`];
 }
 
@@ -507,7 +535,7 @@ export function resolveOptions(input: PgdockOptions = {}, env: Env = process.env
 
   const perWorker = option('workerDatabase', false, (raw, source) => parseBoolean('workerDatabase', raw, source));
   const poolSizeForWorkers = option('workerPoolSize', 10, parsePoolSize);
-  const runJobs = Number(env[RUN_JOBS_ENV]);
+  const maxJobs = option('maxJobs', Math.max(DEFAULT_MAX_JOBS, defaultJobs()), parseMaxJobs);
   const provider = pick('provider');
   const providerName = option('provider', 'auto' as ProviderName, parseProvider);
   const url = option('url', undefined as string | undefined, parseUrl);
@@ -521,6 +549,7 @@ export function resolveOptions(input: PgdockOptions = {}, env: Env = process.env
   }
   const startupTimeout = option('startupTimeout', 60_000, (raw, source) => parseMillis('startupTimeout', raw, source));
   const postgresArgs = option('postgresArgs', [] as string[], parseArgs);
+  const sizesConnections = perWorker && !setsMaxConnections(postgresArgs);
   const fileList = (name: 'sourceSetup' | 'destinationSetup' | 'workerSetup' | 'workerSetupInputs') =>
     option(name, [] as string[], (raw, source) => parseFileList(name, raw, source, projectRoot));
   const modulePath = (name: 'pairSetupModule' | 'workerSetupModule') =>
@@ -532,9 +561,7 @@ export function resolveOptions(input: PgdockOptions = {}, env: Env = process.env
     url,
     reuse: option('reuse', !isCi(env), (raw, source) => parseBoolean('reuse', raw, source)),
     stateDir: resolve(option('stateDir', defaultStateDir(), (raw, source) => parseString('stateDir', raw, source))),
-    postgresArgs: perWorker
-      ? withConnectionBudget(postgresArgs, Number.isInteger(runJobs) && runJobs > 0 ? runJobs : 1, poolSizeForWorkers)
-      : postgresArgs,
+    postgresArgs: perWorker ? withConnectionBudget(postgresArgs, maxJobs, poolSizeForWorkers) : postgresArgs,
     startupTimeout,
     lockTimeout: option('lockTimeout', startupTimeout + 30_000, (raw, source) => parseMillis('lockTimeout', raw, source)),
     projectRoot,
@@ -556,6 +583,9 @@ export function resolveOptions(input: PgdockOptions = {}, env: Env = process.env
     workerSetupModule: modulePath('workerSetupModule'),
     workerSetupInputs: fileList('workerSetupInputs'),
     workerPoolSize: poolSizeForWorkers,
+    maxJobs,
+    maxJobsSource: pick('maxJobs')?.source ?? 'defaults',
+    sizesConnections,
     workerEnv: option('workerEnv', {} as Record<string, WorkerEnvField>, parseEnvMap),
   };
   const problem = combineProblems(problems);

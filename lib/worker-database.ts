@@ -8,7 +8,7 @@ import { createDebug } from './debug.js';
 import { ErrorCodes, PgdockError, redactSecrets } from './errors.js';
 import { processStartTime } from './leases.js';
 import type { MochaMode } from './mocha-mode.js';
-import { PGDOCK_CONNECTIONS_PER_WORKER, type ResolvedOptions } from './options.js';
+import { OPTION_ENV, PGDOCK_CONNECTIONS_PER_WORKER, type ResolvedOptions } from './options.js';
 import { currentRun } from './run-identity.js';
 import { createNonce } from './schema-names.js';
 import { literal, ownerAlive, type SchemaMark, type SchemaOwner } from './schema-pool.js';
@@ -40,6 +40,23 @@ function admin(server: ServerInfo): Sql {
 }
 
 /**
+ * A server pgdock sizes holds `maxJobs` workers, whatever this run's `--jobs`, so that other
+ * `--jobs` find the same server. A run with more is refused before any server starts: a server
+ * sized for it would be a second one beside the first, which is for the user to decide.
+ */
+export function checkJobsCeiling(options: ResolvedOptions, jobs: number): void {
+  const external = options.provider === 'external' || (options.provider === 'auto' && !!options.url);
+  if (!options.sizesConnections || external || jobs <= options.maxJobs) return;
+  const source = options.maxJobsSource === 'defaults' ? 'the default' : `from ${options.maxJobsSource}`;
+  throw new PgdockError(
+    ErrorCodes.TOO_MANY_JOBS,
+    `This run has ${jobs} workers (--jobs ${jobs}), more than the ${options.maxJobs} the server is sized for (maxJobs, ${source}): its max_connections holds ${options.maxJobs} × (pool of ${options.workerPoolSize} + ${PGDOCK_CONNECTIONS_PER_WORKER} for pgdock).`,
+    `Set ${OPTION_ENV.maxJobs}=${jobs} (or "maxJobs": ${jobs} in package.json#pgdock) to size the server for ${jobs} workers: pgdock then starts one server sized for it, which every --jobs up to ${jobs} reuses (\`npx pgdock down\` removes the old one). Or lower --jobs to ${options.maxJobs}.`,
+    { jobs, maxJobs: options.maxJobs },
+  );
+}
+
+/**
  * The server must let every worker open its pool: jobs × (the suite's pool + pgdock's own), within
  * `max_connections` less the slots reserved for superusers.
  */
@@ -55,7 +72,9 @@ export async function checkConnectionBudget(sql: Sql, options: ResolvedOptions, 
     `The server allows ${usable} connections (max_connections=${row!.max}, ${row!.reserved} reserved), but ${jobs} worker(s) × (pool of ${options.workerPoolSize} + ${PGDOCK_CONNECTIONS_PER_WORKER} for pgdock) need ${needed}.`,
     provider === 'external'
       ? `Lower --jobs, or set workerPoolSize (PGDOCK_WORKER_POOL_SIZE) to the suite's real pool size, or raise max_connections on that server to ${raise}.`
-      : `Lower --jobs, or set workerPoolSize (PGDOCK_WORKER_POOL_SIZE) to the suite's real pool size, or remove the max_connections you set in postgresArgs (pgdock sizes it), or raise it to ${raise}.`,
+      : options.sizesConnections
+        ? `Lower --jobs, or set workerPoolSize (PGDOCK_WORKER_POOL_SIZE) to the suite's real pool size, or set ${OPTION_ENV.maxJobs}=${jobs} (pgdock sizes the server for it).`
+        : `Lower --jobs, or set workerPoolSize (PGDOCK_WORKER_POOL_SIZE) to the suite's real pool size, or remove the max_connections you set in postgresArgs (pgdock sizes it for maxJobs workers), or raise it to ${raise}.`,
     { jobs, poolSize: options.workerPoolSize, maxConnections: row!.max },
   );
 }
@@ -131,6 +150,7 @@ function toSetupError(err: unknown): PgdockError {
  * this process dies mid-way) before renaming it to its own.
  */
 export async function createWorkerDatabase(options: ResolvedOptions, mode: MochaMode): Promise<WorkerDatabase> {
+  checkJobsCeiling(options, mode.jobs);
   const run = currentRun();
   const server = await acquireServerFor(options, run);
   noteServer(server);
@@ -214,6 +234,7 @@ export function isOutOfConnections(err: unknown): boolean {
 
 /** What to print when the suite ran out of connections. */
 export function outOfConnectionsHint(options: ResolvedOptions, jobs: number): string {
-  return `pgdock: the server ran out of connections (SQLSTATE 53300). pgdock sized it for ${jobs} worker(s) × a pool of ${options.workerPoolSize} ` +
-    `(workerPoolSize). Set workerPoolSize (PGDOCK_WORKER_POOL_SIZE) to the most connections one worker of this suite opens at once, or lower --jobs.`;
+  const sized = options.sizesConnections ? `pgdock sized it for ${options.maxJobs} worker(s) (maxJobs)` : 'its max_connections is not pgdock\'s (postgresArgs, or an external server)';
+  return `pgdock: the server ran out of connections (SQLSTATE 53300). This run has ${jobs} worker(s) with a pool of ${options.workerPoolSize} ` +
+    `(workerPoolSize) each; ${sized}. Set workerPoolSize (PGDOCK_WORKER_POOL_SIZE) to the most connections one worker of this suite opens at once, or lower --jobs.`;
 }

@@ -205,9 +205,14 @@ export class DockerProvider {
     return container.id;
   }
 
-  /** Reads host port and credentials back from a container: how a lost state file is rebuilt. */
-  async describe(id: string, image: string): Promise<{ info: ServerInfo; running: boolean }> {
+  /**
+   * Reads host port and credentials back from a container: how a lost state file is rebuilt. `args`
+   * are the `postgres` arguments it runs with beyond pgdock's speed settings (its `postgresArgs`).
+   */
+  async describe(id: string, image: string): Promise<{ info: ServerInfo; running: boolean; args: string[] }> {
     const data = await this.docker.getContainer(id).inspect();
+    const cmd = data.Config.Cmd ?? [];
+    const args = cmd[0] === 'postgres' && SPEED_ARGS.every((a, i) => cmd[i + 1] === a) ? cmd.slice(1 + SPEED_ARGS.length) : cmd;
     const env = new Map((data.Config.Env ?? []).map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
     const binding = data.NetworkSettings.Ports?.['5432/tcp']?.[0];
     const info: ServerInfo = {
@@ -220,7 +225,7 @@ export class DockerProvider {
       containerId: data.Id,
       image,
     };
-    return { info, running: data.State.Running && info.port > 0 };
+    return { info, running: data.State.Running && info.port > 0, args };
   }
 
   async isRunning(id: string): Promise<boolean> {

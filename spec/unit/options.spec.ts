@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ErrorCodes } from '../../lib/errors.js';
 import { pgdockErrorFrom } from '../support/should-fail.js';
-import { DEFAULT_IMAGE, resolveOptions, splitArgs } from '../../lib/options.js';
+import { DEFAULT_IMAGE, DEFAULT_MAX_JOBS, resolveOptions, splitArgs } from '../../lib/options.js';
+import { defaultJobs } from '../../lib/mocha-mode.js';
 
 
 describe('resolveOptions', function () {
@@ -105,12 +106,23 @@ describe('resolveOptions', function () {
     expect(secret.message).to.not.contain('12345678');
   });
 
-  it('worker databases: max_connections fits jobs × (pool + pgdock\'s) when 100 would not, unless set by the user', function () {
+  it('worker databases: max_connections fits maxJobs × (pool + pgdock\'s), whatever this run\'s jobs, unless set by the user', function () {
     const args = (env: Record<string, string>) => resolveOptions({ projectRoot: root }, { PGDOCK_WORKER_DATABASE: 'true', ...env }).postgresArgs;
-    expect(args({ PGDOCK_RUN_JOBS: '4' }), '4 × (10 + 4) + 10 = 66 fits the default').to.deep.equal([]);
-    expect(args({ PGDOCK_RUN_JOBS: '8', PGDOCK_WORKER_POOL_SIZE: '20' }), '8 × 24 + 10 = 202').to.deep.equal(['-c', 'max_connections=250']);
-    expect(args({ PGDOCK_RUN_JOBS: '8', PGDOCK_WORKER_POOL_SIZE: '20', PGDOCK_POSTGRES_ARGS: '-c max_connections=30' })).to.deep.equal(['-c', 'max_connections=30']);
-    expect(resolveOptions({ projectRoot: root }, { PGDOCK_RUN_JOBS: '8', PGDOCK_WORKER_POOL_SIZE: '20' }).postgresArgs, 'only with workerDatabase').to.deep.equal([]);
+    const ceiling = Math.max(DEFAULT_MAX_JOBS, defaultJobs());
+    const sized = `max_connections=${Math.ceil((ceiling * 14 + 10) / 50) * 50}`;
+    expect(args({}), `${ceiling} × (10 + 4) + 10`).to.deep.equal(['-c', sized]);
+    for (const jobs of ['1', '2', '8', '16']) expect(args({ PGDOCK_RUN_JOBS: jobs }), `--jobs ${jobs}: the same server config`).to.deep.equal(['-c', sized]);
+    expect(args({ PGDOCK_MAX_JOBS: '8', PGDOCK_WORKER_POOL_SIZE: '20' }), '8 × 24 + 10 = 202').to.deep.equal(['-c', 'max_connections=250']);
+    expect(args({ PGDOCK_MAX_JOBS: '4' }), '4 × 14 + 10 = 66 fits the default').to.deep.equal([]);
+    expect(args({ PGDOCK_MAX_JOBS: '8', PGDOCK_POSTGRES_ARGS: '-c max_connections=30' })).to.deep.equal(['-c', 'max_connections=30']);
+    expect(resolveOptions({ projectRoot: root }, { PGDOCK_MAX_JOBS: '8', PGDOCK_WORKER_POOL_SIZE: '20' }).postgresArgs, 'only with workerDatabase').to.deep.equal([]);
+    const sizes = (env: Record<string, string>) => resolveOptions({ projectRoot: root }, env).sizesConnections;
+    expect([sizes({ PGDOCK_WORKER_DATABASE: 'true' }), sizes({ PGDOCK_WORKER_DATABASE: 'true', PGDOCK_POSTGRES_ARGS: '-c max_connections=30' }), sizes({})]).to.deep.equal([true, false, false]);
+    const maxJobs = resolveOptions({ projectRoot: root }, { PGDOCK_MAX_JOBS: '24' });
+    expect([maxJobs.maxJobs, maxJobs.maxJobsSource]).to.deep.equal([24, 'PGDOCK_MAX_JOBS']);
+    for (const bad of ['0', '513', '2.5', 'many']) {
+      expect(pgdockErrorFrom(() => resolveOptions({ projectRoot: root }, { PGDOCK_MAX_JOBS: bad })).message).to.match(/`maxJobs` option to be a whole number from 1 to 512/);
+    }
   });
 
   it('reads no env at import and none but what it is given', function () {
