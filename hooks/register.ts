@@ -116,7 +116,9 @@ async function prepareProcess(): Promise<void> {
   if (mode.role === 'parallel-main') {
     try {
       const { checkNamesForWorkers } = await import('../lib/worker-names.js');
+      const { checkJobsCeiling } = await import('../lib/worker-database.js');
       checkNamesForWorkers(options, mode);
+      checkJobsCeiling(options, mode.jobs);
     } catch (err) {
       throw plainBootstrapError(err);
     }
@@ -128,7 +130,7 @@ async function prepareProcess(): Promise<void> {
     process.env[RUN_JOBS_ENV] = '1';
   }
   const { createWorkerDatabase, exportWorkerEnv } = await import('../lib/worker-database.js');
-  // Resolved again: the jobs just exported size the server's max_connections.
+  // Resolved again: the jobs just exported are what the connection checks count.
   const resolved = resolveOptions();
   let db;
   try {

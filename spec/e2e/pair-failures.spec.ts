@@ -53,7 +53,10 @@ describe('a pair setup that fails', function () {
       writeFileSync(join(project.dir, 'slow-setup.js'), `import { writeFileSync } from 'node:fs';
 export default async function (sql) {
   writeFileSync(process.env.SAMPLE_RESULTS + '/waiting', '');
-  await sql\`select pg_sleep(60)\`;
+  // One second at a time: once the run is gone, the server notices at the next statement. (One
+  // pg_sleep(60) would keep a transaction open for a minute on a shared external server, holding
+  // up another spec's logical replication slot.)
+  for (let i = 0; i < 60; i++) await sql\`select pg_sleep(1)\`;
 }
 `);
       const run = project.mocha(mode, { PGDOCK_PAIR_SETUP_MODULE: 'slow-setup.js' });

@@ -99,6 +99,7 @@ describe('worker databases: one server whatever --jobs (up to maxJobs)', functio
     expect(out).to.contain(`[ERR_PGDOCK_TOO_MANY_JOBS] This run has ${over} workers (--jobs ${over}), more than the ${CEILING} the server is sized for (maxJobs, the default)`);
     expect(out).to.contain(`Hint: Set PGDOCK_MAX_JOBS=${over} (or "maxJobs": ${over} in package.json#pgdock)`);
     expect(out, 'no stack frames').to.not.match(/^\s+at /m);
+    expect(out.split('ERR_PGDOCK_TOO_MANY_JOBS').length - 1, 'said once, by mocha\'s main process, before any worker starts').to.equal(1);
     expect(project.resultFiles(), 'no spec file ran').to.deep.equal([]);
 
     const small = await project.mocha(['--parallel', '--jobs', '3'], { ...env, PGDOCK_MAX_JOBS: '2' }).done;
