@@ -91,3 +91,19 @@ export function redactSecrets(text: string): string {
     .replace(/(postgres(?:ql)?:\/\/[^:/@\s]*:)[^@\s]*@/gi, '$1***@')
     .replace(/(POSTGRES_PASSWORD=|PGPASSWORD=|password=)[^\s&"']*/gi, '$1***');
 }
+
+/** Codes whose message and hint say all there is in one line (what is missing, how to get it). */
+const ONE_LINE_CODES: ReadonlySet<ErrorCode> = new Set([ErrorCodes.PROVIDER_UNSUPPORTED]);
+
+/**
+ * The error as a test should show it: for {@link ONE_LINE_CODES}, `PgdockError [code]: message
+ * Hint: hint` on one line with no stack frames (they would show pgdock's start-up thread, not the
+ * user's code). Others are returned as they are.
+ */
+export function printable(err: PgdockError): PgdockError {
+  if (!ONE_LINE_CODES.has(err.code)) return err;
+  const line = `${err.summary} Hint: ${err.hint}`;
+  err.message = line;
+  err.stack = `${err.name}: ${line}`;
+  return err;
+}
