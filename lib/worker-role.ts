@@ -6,6 +6,7 @@ import { ErrorCodes, PgdockError, redactSecrets } from './errors.js';
 import { attributeChangesSql, attributesSql, heldAttributes, type RoleRights, type WorkerRoleAttribute } from './role-attributes.js';
 import { literal } from './schema-pool.js';
 import type { ServerInfo } from './server-info.js';
+import { quoteIdent } from './worker-template.js';
 
 const log = createDebug('worker-db');
 
@@ -21,11 +22,6 @@ export interface WorkerRole {
   /** Holds a secret: never print it. */
   password: string;
   attributes: readonly WorkerRoleAttribute[];
-}
-
-/** A role or database name as SQL, whatever characters it has. */
-function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
 }
 
 /** A role password that is stable for one server and secret: derived from the server's own. */
