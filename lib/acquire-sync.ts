@@ -1,5 +1,5 @@
 import { MessageChannel, Worker, receiveMessageOnPort } from 'node:worker_threads';
-import { ErrorCodes, PgdockError, type SerializedError } from './errors.js';
+import { ErrorCodes, PgdockError, printable, type SerializedError } from './errors.js';
 import type { PgdockOptions } from './options.js';
 import type { ServerInfo } from './server-info.js';
 import { workerParentPid } from './parent-watch.js';
@@ -30,6 +30,6 @@ export function acquireServerSync(input: PgdockOptions = {}): ServerInfo {
     throw new PgdockError(ErrorCodes.CONTAINER_FAILED, 'pgdock\'s start-up thread ended without an answer.', 'Run again with DEBUG=pgdock:* to see what it did.');
   }
   if (message.ok) return message.info;
-  if (message.pgdock) throw PgdockError.fromJSON(message.error);
+  if (message.pgdock) throw printable(PgdockError.fromJSON(message.error));
   throw new PgdockError(ErrorCodes.CONTAINER_FAILED, `Starting the Postgres server failed: ${message.error.message}`, 'Run again with DEBUG=pgdock:* for details.');
 }

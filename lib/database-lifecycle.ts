@@ -27,7 +27,8 @@ export async function whenUnused(sql: Sql, statement: string): Promise<void> {
  * `ALLOW_CONNECTIONS false` and `CONNECTION LIMIT 0` go too), and replication slots in it, or named
  * after it or after `schemas` (slots are cluster-wide), are ended and dropped. Then
  * `DROP DATABASE … WITH (FORCE)` ends whatever sessions are still on it. Two round trips.
- * Every path that drops a database pgdock made goes through here; callers pass only marked ones.
+ * Every path that drops a database pgdock made goes through here; callers pass only marked ones,
+ * or those the suite made as the worker role (suite-databases.ts).
  */
 export async function dropDatabase(sql: Sql, name: string, schemas: string[] = []): Promise<void> {
   const patterns = `array[${[name, ...schemas].map((s) => literal(`%${s}%`)).join(', ')}]::text[]`;

@@ -19,6 +19,7 @@ export const ErrorCodes = {
   TOO_MANY_JOBS: 'ERR_PGDOCK_TOO_MANY_JOBS',
   DATABASE_IN_USE: 'ERR_PGDOCK_DATABASE_IN_USE',
   UNSAFE_STATE: 'ERR_PGDOCK_UNSAFE_STATE',
+  ROLE_RIGHTS: 'ERR_PGDOCK_ROLE_RIGHTS',
   SERVER_GONE: 'ERR_PGDOCK_SERVER_GONE',
   NO_SUCH_TABLE: 'ERR_PGDOCK_NO_SUCH_TABLE',
   NO_SUCH_COLUMN: 'ERR_PGDOCK_NO_SUCH_COLUMN',
@@ -90,4 +91,20 @@ export function redactSecrets(text: string): string {
   return text
     .replace(/(postgres(?:ql)?:\/\/[^:/@\s]*:)[^@\s]*@/gi, '$1***@')
     .replace(/(POSTGRES_PASSWORD=|PGPASSWORD=|password=)[^\s&"']*/gi, '$1***');
+}
+
+/** Codes whose message and hint say all there is in one line (what is missing, how to get it). */
+const ONE_LINE_CODES: ReadonlySet<ErrorCode> = new Set([ErrorCodes.PROVIDER_UNSUPPORTED]);
+
+/**
+ * The error as a test should show it: for {@link ONE_LINE_CODES}, `PgdockError [code]: message
+ * Hint: hint` on one line with no stack frames (they would show pgdock's start-up thread, not the
+ * user's code). Others are returned as they are.
+ */
+export function printable(err: PgdockError): PgdockError {
+  if (!ONE_LINE_CODES.has(err.code)) return err;
+  const line = `${err.summary} Hint: ${err.hint}`;
+  err.message = line;
+  err.stack = `${err.name}: ${line}`;
+  return err;
 }

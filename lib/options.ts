@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { ErrorCodes, PgdockError, describeValue } from './errors.js';
 import { defaultJobs } from './mocha-mode.js';
 import { combineProblems, optionHint, unknownEnvProblems, unknownOptionProblems } from './option-problems.js';
+import { parseRoleAttributes, type WorkerRoleAttribute } from './role-attributes.js';
 
 export type ProviderName = 'auto' | 'docker' | 'embedded' | 'external';
 
@@ -127,6 +128,14 @@ export interface PgdockOptions {
    */
   workerPassword?: string;
   /**
+   * Rights `workerUser` gets besides owning its databases, for suites that need them: `CREATEDB`,
+   * `CREATEROLE`, `REPLICATION`, `BYPASSRLS` (any case), and `SUPERUSER` (only when written exactly
+   * so). They reach beyond the worker's own database: see the README. Databases the role creates are
+   * dropped at the end of the run. On an external server pgdock gives no right the `url`'s role lacks.
+   * @defaultValue `[]` (env `PGDOCK_WORKER_ROLE_ATTRIBUTES`, comma-separated)
+   */
+  workerRoleAttributes?: WorkerRoleAttribute[];
+  /**
    * SQL files, or folders of `.sql` files (run in path order), that build the template every worker
    * database is cloned from. Run as the database's owner.
    * @defaultValue `[]` (env `PGDOCK_WORKER_SETUP`, comma-separated)
@@ -164,6 +173,8 @@ export interface PgdockOptions {
   workerEnv?: Record<string, WorkerEnvField>;
 }
 
+export type { WorkerRoleAttribute };
+
 /** What an exported variable can hold. */
 export type WorkerEnvField = 'url' | 'host' | 'port' | 'user' | 'password' | 'database';
 
@@ -196,6 +207,7 @@ export interface ResolvedOptions {
   workerUser: string | undefined;
   /** Holds a secret: never print it. */
   workerPassword: string | undefined;
+  workerRoleAttributes: WorkerRoleAttribute[];
   workerSetup: string[];
   workerSetupModule: string | undefined;
   workerSetupInputs: string[];
@@ -233,6 +245,7 @@ export const OPTION_ENV: Record<keyof PgdockOptions, string> = {
   workerDatabaseName: 'PGDOCK_WORKER_DATABASE_NAME',
   workerUser: 'PGDOCK_WORKER_USER',
   workerPassword: 'PGDOCK_WORKER_PASSWORD',
+  workerRoleAttributes: 'PGDOCK_WORKER_ROLE_ATTRIBUTES',
   workerSetup: 'PGDOCK_WORKER_SETUP',
   workerSetupModule: 'PGDOCK_WORKER_SETUP_MODULE',
   workerSetupInputs: 'PGDOCK_WORKER_SETUP_INPUTS',
@@ -579,6 +592,7 @@ export function resolveOptions(input: PgdockOptions = {}, env: Env = process.env
     workerDatabaseName: option('workerDatabaseName', DEFAULT_WORKER_DATABASE_NAME, parseNamePattern),
     workerUser: option('workerUser', undefined as string | undefined, (raw, source) => parseRoleName(raw, source, 'postgres')),
     workerPassword: option('workerPassword', undefined as string | undefined, parsePassword),
+    workerRoleAttributes: option('workerRoleAttributes', [] as WorkerRoleAttribute[], parseRoleAttributes),
     workerSetup: fileList('workerSetup'),
     workerSetupModule: modulePath('workerSetupModule'),
     workerSetupInputs: fileList('workerSetupInputs'),
@@ -588,6 +602,15 @@ export function resolveOptions(input: PgdockOptions = {}, env: Env = process.env
     sizesConnections,
     workerEnv: option('workerEnv', {} as Record<string, WorkerEnvField>, parseEnvMap),
   };
+  const attributes = pick('workerRoleAttributes');
+  if (resolved.workerRoleAttributes.length > 0 && !resolved.workerUser && !problems.some((p) => p.context.option === 'workerUser')) {
+    problems.push(new PgdockError(
+      ErrorCodes.INVALID_OPTION,
+      `The \`workerRoleAttributes\` option (from ${attributes?.source ?? 'defaults'}) gives rights to the role \`workerUser\` names, and none is set: the suite would log in as pgdock's admin role.`,
+      `Set workerUser (${OPTION_ENV.workerUser}) to the role the suite expects, or remove workerRoleAttributes.`,
+      { option: 'workerRoleAttributes', source: attributes?.source ?? 'defaults' },
+    ));
+  }
   const problem = combineProblems(problems);
   if (problem) throw problem;
   return resolved;

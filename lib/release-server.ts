@@ -85,8 +85,11 @@ export function removeEmptyStateFolders(dir: string): void {
   }
 }
 
-/** Drops every schema pair a run's workers left (they are done), except pairs kept on failure. */
-async function dropRunSchemas(dir: string, runId: string): Promise<void> {
+/**
+ * Drops every schema pair and database a run's workers left (they are done), except those kept on
+ * failure, and the databases its suite made as the worker role ({@link sweepSuiteDatabases}).
+ */
+async function dropRunSchemas(dir: string, runId: string, options: ResolvedOptions): Promise<void> {
   const state = readState(join(dir, 'server.json'));
   // A server this process saw go away holds nothing to drop; connecting would only wait.
   if (state?.status !== 'ready' || isServerGone()) return;
@@ -95,6 +98,10 @@ async function dropRunSchemas(dir: string, runId: string): Promise<void> {
   try {
     const { sweepDatabases } = await import('./database-pool.js');
     const dropped = [...(await sweepSchemas(sql, (mark) => mark.owner.run === runId)), ...(await sweepDatabases(sql, (mark) => mark.owner.run === runId, true))];
+    if (options.workerDatabase && options.workerUser) {
+      const { sweepSuiteDatabases } = await import('./suite-databases.js');
+      dropped.push(...(await sweepSuiteDatabases(sql, options.workerUser, runId, state.info.provider)));
+    }
     if (dropped.length) log('dropped %d schema(s) left by run %s', dropped.length, runId);
   } catch (err) {
     log('could not sweep schemas of run %s: %s', runId, (err as Error).message);
@@ -116,7 +123,7 @@ export async function releaseRunLeases(options: ResolvedOptions, runId: string):
   for (const name of names.filter((n) => n.startsWith(prefix))) {
     const dir = join(options.stateDir, name);
     if (!hasLease(join(dir, 'leases'), runId)) continue;
-    await dropRunSchemas(dir, runId);
+    await dropRunSchemas(dir, runId, options);
     removed.push(...(await releaseLease(dir, runId, options)).removed);
   }
   return { removed };

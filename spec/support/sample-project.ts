@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { resolveOptions } from '../../lib/options.js';
 import { projectKey } from '../../lib/server-key.js';
 import { removeProjectServers } from './server-watch.js';
-import { installedPackageDir, type ConsumerFlavor } from './installed-package.js';
+import { installedPackageDir, type InstallFlavor } from './installed-package.js';
 import { TEST_IMAGE, scratchRoot } from './paths.js';
 import { providerEnv } from './spec-provider.js';
 
@@ -58,8 +58,11 @@ export class SampleProject {
     this.projectKey = projectKey(resolveOptions({ projectRoot: dir }, {}));
   }
 
-  /** `files` maps spec file names to their source; default: 12 recording specs. `cjs`: a CommonJS project on mocha 10 and chai 4. */
-  static async create(files: Record<string, string> = SampleProject.recordingFiles(12), flavor: ConsumerFlavor = 'esm'): Promise<SampleProject> {
+  /**
+   * `files` maps spec file names to their source; default: 12 recording specs. `cjs`: a CommonJS
+   * project on mocha 10 and chai 4; `docker-only`: installed without optional dependencies.
+   */
+  static async create(files: Record<string, string> = SampleProject.recordingFiles(12), flavor: InstallFlavor = 'esm'): Promise<SampleProject> {
     const nodeModules = await installedPackageDir(flavor);
     mkdirSync(scratchRoot(), { recursive: true });
     const project = new SampleProject(mkdtempSync(join(scratchRoot(), 'sample-')));
@@ -147,7 +150,7 @@ export class SampleProject {
  * For a describe block: returns a maker of sample projects and registers an afterEach that removes
  * every project made in the test, with its servers (a safety net after the test's own checks).
  */
-export function useSampleProjects(): (files?: Record<string, string>, flavor?: ConsumerFlavor) => Promise<SampleProject> {
+export function useSampleProjects(): (files?: Record<string, string>, flavor?: InstallFlavor) => Promise<SampleProject> {
   const made: SampleProject[] = [];
   afterEach(async function () {
     for (const project of made.splice(0)) {

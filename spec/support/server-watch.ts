@@ -65,9 +65,9 @@ export async function projectContainers(projectKey: string): Promise<Docker.Cont
   return docker.listContainers({ all: true, filters: { label: [`pgdock.project=${projectKey}`] } });
 }
 
-/** Removes a project's servers: a safety net after a spec has checked what it wanted. */
-export async function removeProjectServers(projectKey: string): Promise<void> {
-  if (specProvider() === 'embedded') {
+/** Removes a project's servers (of the provider under test, unless told): a safety net after a spec has checked what it wanted. */
+export async function removeProjectServers(projectKey: string, provider = specProvider()): Promise<void> {
+  if (provider === 'embedded') {
     for (const p of projectPostmasters(projectKey)) {
       try {
         process.kill(Number(p.id), 'SIGQUIT');
@@ -78,7 +78,7 @@ export async function removeProjectServers(projectKey: string): Promise<void> {
     }
     return;
   }
-  if (specProvider() === 'external') return;
+  if (provider === 'external') return;
   for (const c of await projectContainers(projectKey)) {
     await docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => {});
   }

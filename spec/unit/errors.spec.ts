@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { ErrorCodes, PgdockError, describeValue, redactSecrets } from '../../lib/errors.js';
+import { ErrorCodes, PgdockError, describeValue, printable, redactSecrets } from '../../lib/errors.js';
 import { connectionUrl, redactedUrl } from '../../lib/server-info.js';
 
 describe('errors', function () {
@@ -15,6 +15,19 @@ describe('errors', function () {
 
   it('every code is namespaced', function () {
     for (const code of Object.values(ErrorCodes)) expect(code).to.match(/^ERR_PGDOCK_[A-Z_]+$/);
+  });
+
+  it('printable: a missing provider reads as one line with no stack frames; other errors keep theirs', function () {
+    const missing = printable(new PgdockError(ErrorCodes.PROVIDER_UNSUPPORTED, 'No server.', 'Install one.', { provider: 'auto' }));
+    expect(missing.message).to.equal('No server. Hint: Install one.');
+    expect(missing.stack).to.equal('PgdockError [ERR_PGDOCK_PROVIDER_UNSUPPORTED]: No server. Hint: Install one.');
+    expect(missing.summary).to.equal('No server.');
+    expect(missing.code).to.equal(ErrorCodes.PROVIDER_UNSUPPORTED);
+    const other = new PgdockError(ErrorCodes.LOCK_TIMEOUT, 'Timed out.', 'Wait less.');
+    const stack = other.stack;
+    expect(printable(other).message).to.equal('Timed out.\nHint: Wait less.');
+    expect(other.stack).to.equal(stack);
+    expect(stack).to.match(/\n\s+at /);
   });
 
   it('describeValue names the value and its type', function () {

@@ -106,6 +106,54 @@ describe('resolveOptions', function () {
     expect(secret.message).to.not.contain('12345678');
   });
 
+  it('workerRoleAttributes: CREATEDB, CREATEROLE, REPLICATION, BYPASSRLS in any case, SUPERUSER only by that exact name; each bad one named', function () {
+    const resolve = (raw: unknown, env: Record<string, string> = {}) =>
+      resolveOptions({ projectRoot: root, workerUser: 'shop', ...(raw === undefined ? {} : { workerRoleAttributes: raw as never }) }, env);
+    expect(resolve(undefined).workerRoleAttributes, 'none by default').to.deep.equal([]);
+    expect(resolve(undefined, { PGDOCK_WORKER_ROLE_ATTRIBUTES: 'createrole, CreateDB CREATEDB' }).workerRoleAttributes, 'env: commas or spaces, any case, each once, in a fixed order')
+      .to.deep.equal(['CREATEDB', 'CREATEROLE']);
+    expect(resolve(['BYPASSRLS', 'SUPERUSER', 'replication']).workerRoleAttributes).to.deep.equal(['REPLICATION', 'BYPASSRLS', 'SUPERUSER']);
+    writeFileSync(join(root, 'package.json'), JSON.stringify({ pgdock: { workerUser: 'shop', workerRoleAttributes: ['CREATEDB'] } }));
+    expect(resolveOptions({}, {}, root).workerRoleAttributes, 'from package.json#pgdock').to.deep.equal(['CREATEDB']);
+    rmSync(join(root, 'package.json'));
+
+    const cases: Array<[unknown, RegExp]> = [
+      [['CREATEDBS'], /got `CREATEDBS` \(did you mean `CREATEDB`\?\) \(from arguments\)/],
+      [['superuser'], /got `superuser` \(did you mean `SUPERUSER`\? superuser rights are given only when asked for by that exact name\)/],
+      [['Superuser'], /got `Superuser` \(did you mean `SUPERUSER`\?/],
+      [['SUPER'], /got `SUPER` \(from arguments\)/],
+      [['ALL'], /got `ALL` \(from arguments\)/],
+      [['NOCREATEDB'], /got `NOCREATEDB` \(the role has none of them unless listed: leave it out\)/],
+      [['login'], /got `login` \(the role always has LOGIN\)/],
+      ['CREATEDB, WIBBLE, superusr', /list only CREATEDB, CREATEROLE, REPLICATION, BYPASSRLS, SUPERUSER; got `WIBBLE`, `superusr` \(did you mean `SUPERUSER`\?/],
+      [42, /`workerRoleAttributes` option to be a list of role attributes \(e\.g\. CREATEDB,CREATEROLE\), got `42` \(number\)/],
+      [[true], /a list of role attributes .*got `\[true\]` \(array\)/],
+    ];
+    for (const [raw, message] of cases) {
+      const err = pgdockErrorFrom(() => resolve(raw));
+      expect(err.code).to.equal(ErrorCodes.INVALID_OPTION);
+      expect(err.message).to.match(message);
+      expect(err.hint).to.contain('SUPERUSER written exactly so');
+    }
+    const fromEnv = pgdockErrorFrom(() => resolve(undefined, { PGDOCK_WORKER_ROLE_ATTRIBUTES: 'CREATEDB,CRATEROLE' }));
+    expect(fromEnv.message).to.match(/got `CRATEROLE` \(did you mean `CREATEROLE`\?\) \(from PGDOCK_WORKER_ROLE_ATTRIBUTES\)/);
+
+    const noRole = pgdockErrorFrom(() => resolveOptions({ projectRoot: root }, { PGDOCK_WORKER_ROLE_ATTRIBUTES: 'CREATEDB' }));
+    expect(noRole.code).to.equal(ErrorCodes.INVALID_OPTION);
+    expect(noRole.message).to.match(/`workerRoleAttributes` option \(from PGDOCK_WORKER_ROLE_ATTRIBUTES\) gives rights to the role `workerUser` names, and none is set[\s\S]*Hint: Set workerUser \(PGDOCK_WORKER_USER\)/);
+    expect(resolveOptions({ projectRoot: root }, { PGDOCK_WORKER_ROLE_ATTRIBUTES: ' , ' }).workerRoleAttributes, 'an empty list needs no role').to.deep.equal([]);
+  });
+
+  it('workerRoleAttributes problems are listed with the others, in one message', function () {
+    const err = pgdockErrorFrom(() => resolveOptions({ projectRoot: root }, { PGDOCK_WORKER_USER: 'shop', PGDOCK_WORKER_ROLE_ATTRIBUTES: 'CREATEDB,superuser', PGDOCK_WORKER_ROLE_ATTRIBUTE: 'x', PGDOCK_REUSE: 'maybe' }));
+    const lines = err.summary.split('\n');
+    expect(lines[0]).to.equal('3 pgdock options are invalid:');
+    expect(lines).to.include('  - The environment variable PGDOCK_WORKER_ROLE_ATTRIBUTE is not a pgdock option (from the environment); did you mean PGDOCK_WORKER_ROLE_ATTRIBUTES?');
+    expect(err.summary).to.contain('  - Expected the `workerRoleAttributes` option to list only CREATEDB, CREATEROLE, REPLICATION, BYPASSRLS, SUPERUSER; got `superuser` (did you mean `SUPERUSER`?');
+    expect(err.summary, 'its own hint, under its line').to.contain('\n      Fix PGDOCK_WORKER_ROLE_ATTRIBUTES: any of CREATEDB');
+    expect(err.summary).to.contain('`reuse` option to be a boolean');
+  });
+
   it('worker databases: max_connections fits maxJobs × (pool + pgdock\'s), whatever this run\'s jobs, unless set by the user', function () {
     const args = (env: Record<string, string>) => resolveOptions({ projectRoot: root }, { PGDOCK_WORKER_DATABASE: 'true', ...env }).postgresArgs;
     const ceiling = Math.max(DEFAULT_MAX_JOBS, defaultJobs());
