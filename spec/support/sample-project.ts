@@ -76,7 +76,7 @@ export class SampleProject {
   }
 
   /** A copy of an existing project (e.g. a fixture), with pgdock installed beside it as a user has it (`cjs`: on mocha 10 and chai 4). */
-  static async fromFolder(source: string, flavor: ConsumerFlavor = 'esm'): Promise<SampleProject> {
+  static async fromFolder(source: string, flavor: InstallFlavor = 'esm'): Promise<SampleProject> {
     const nodeModules = await installedPackageDir(flavor);
     mkdirSync(scratchRoot(), { recursive: true });
     const project = new SampleProject(mkdtempSync(join(scratchRoot(), 'existing-')));
