@@ -57,7 +57,8 @@ describe('workerRoleAttributes: the rights a worker role gets besides its own da
 
   before(async function () {
     project = await SampleProject.create({ 'rights.spec.js': RIGHTS_SPEC });
-    held = await holdServer(project);
+    // The same config as the runs' (workerDatabase sizes max_connections), so that they use this server.
+    held = await holdServer(project, { PGDOCK_WORKER_DATABASE: 'true' });
   });
 
   after(async function () {
