@@ -1,10 +1,9 @@
 import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import type { ConsumerFlavor } from '../support/installed-package.js';
+import type { InstallFlavor } from '../support/installed-package.js';
 import { REPO_ROOT } from '../support/paths.js';
-import { SampleProject } from '../support/sample-project.js';
-import { removeProjectServers } from '../support/server-watch.js';
+import { SampleProject, useProjectCleanup } from '../support/sample-project.js';
 import { onlyOn } from '../support/spec-provider.js';
 
 interface Stats {
@@ -20,19 +19,9 @@ interface RecipeRun {
 }
 
 /** Copies of fixtures/recipes/<name>, made per test and removed after it with their servers. */
-function useRecipes(): (name: string, flavor: ConsumerFlavor) => Promise<SampleProject> {
-  const made: SampleProject[] = [];
-  afterEach(async function () {
-    for (const project of made.splice(0)) {
-      await removeProjectServers(project.projectKey);
-      project.remove();
-    }
-  });
-  return async (name, flavor) => {
-    const project = await SampleProject.fromFolder(join(REPO_ROOT, 'fixtures', 'recipes', name), flavor);
-    made.push(project);
-    return project;
-  };
+function useRecipes(): (name: string, flavor: InstallFlavor) => Promise<SampleProject> {
+  const track = useProjectCleanup();
+  return async (name, flavor) => track(await SampleProject.fromFolder(join(REPO_ROOT, 'fixtures', 'recipes', name), flavor));
 }
 
 async function run(project: SampleProject, args: string[], env: Record<string, string> = {}): Promise<RecipeRun> {

@@ -147,10 +147,10 @@ export class SampleProject {
 }
 
 /**
- * For a describe block: returns a maker of sample projects and registers an afterEach that removes
- * every project made in the test, with its servers (a safety net after the test's own checks).
+ * For a describe block: registers an afterEach that removes every project the returned function was
+ * given during the test, with its servers (a safety net after the test's own checks).
  */
-export function useSampleProjects(): (files?: Record<string, string>, flavor?: InstallFlavor) => Promise<SampleProject> {
+export function useProjectCleanup(): (project: SampleProject) => SampleProject {
   const made: SampleProject[] = [];
   afterEach(async function () {
     for (const project of made.splice(0)) {
@@ -158,9 +158,14 @@ export function useSampleProjects(): (files?: Record<string, string>, flavor?: I
       project.remove();
     }
   });
-  return async (files, flavor) => {
-    const project = await SampleProject.create(files, flavor);
+  return (project) => {
     made.push(project);
     return project;
   };
+}
+
+/** For a describe block: a maker of sample projects, each removed after its test (see {@link useProjectCleanup}). */
+export function useSampleProjects(): (files?: Record<string, string>, flavor?: InstallFlavor) => Promise<SampleProject> {
+  const track = useProjectCleanup();
+  return async (files, flavor) => track(await SampleProject.create(files, flavor));
 }
