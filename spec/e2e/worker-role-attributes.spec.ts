@@ -8,6 +8,7 @@ import { createNonce } from '../../lib/schema-names.js';
 import { holdServer, type HeldServer } from '../support/held-server.js';
 import { SampleProject } from '../support/sample-project.js';
 import { removeProjectServers } from '../support/server-watch.js';
+import { onlyOn } from '../support/spec-provider.js';
 
 /**
  * A spec file that records what its worker's role may do, through `PG*` as an existing suite reads
@@ -132,6 +133,9 @@ describe('workerRoleAttributes: the rights a worker role gets besides its own da
   });
 
   it('the sweep waits while another live run logs in as the role, and never takes a database of another owner', async function () {
+    // It plants a worker database of a pretend run; on the external server every spec file shares, the
+    // other files' runs would see it (and their checks of what is left would count it).
+    onlyOn(this, ['docker', 'embedded'], 'plants a pretend run\'s worker database, which needs a server of its own');
     const other = `not_the_suites_${tag}`;
     const fake = `pgdock_wfake_${tag}`;
     databases.push(other, fake);

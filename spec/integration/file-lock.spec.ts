@@ -24,7 +24,9 @@ function lineFrom(proc: ReturnType<typeof spawn>): Promise<void> {
   return new Promise<void>((resolve) => proc.stdout!.once('data', () => resolve()));
 }
 
+/** Its exit code, also when it has already exited (an 'exit' listener added late would wait forever). */
 function exited(proc: ReturnType<typeof spawn>): Promise<number | null> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve(proc.exitCode);
   return new Promise((resolve) => proc.once('exit', (code) => resolve(code)));
 }
 
