@@ -57,6 +57,9 @@ describe('workerRoleAttributes: the rights a worker role gets besides its own da
   let counter = 0;
 
   before(async function () {
+    // Its external cases reach a server of its own through PGDOCK_URL; run on the external server
+    // every spec file shares, its worker databases would be counted by the other files' checks.
+    onlyOn(this, ['docker', 'embedded'], 'needs a server of its own (its external cases use one through PGDOCK_URL)');
     project = await SampleProject.create({ 'rights.spec.js': RIGHTS_SPEC });
     // The same config as the runs' (workerDatabase sizes max_connections), so that they use this server.
     held = await holdServer(project, { PGDOCK_WORKER_DATABASE: 'true' });
@@ -133,9 +136,6 @@ describe('workerRoleAttributes: the rights a worker role gets besides its own da
   });
 
   it('the sweep waits while another live run logs in as the role, and never takes a database of another owner', async function () {
-    // It plants a worker database of a pretend run; on the external server every spec file shares, the
-    // other files' runs would see it (and their checks of what is left would count it).
-    onlyOn(this, ['docker', 'embedded'], 'plants a pretend run\'s worker database, which needs a server of its own');
     const other = `not_the_suites_${tag}`;
     const fake = `pgdock_wfake_${tag}`;
     databases.push(other, fake);
