@@ -1,11 +1,11 @@
 import { expect } from 'chai';
 import { writeFileSync } from 'node:fs';
-import { acquireServerFor } from '../../lib/acquire-server.js';
+import { acquireServerFor } from '../../lib/server/acquire-server.js';
 import { ErrorCodes } from '../../lib/errors.js';
-import { DEFAULT_IMAGE } from '../../lib/options.js';
-import { imageHint } from '../../lib/providers/docker.js';
-import { releaseLease } from '../../lib/release-server.js';
-import { projectKey, serverPaths } from '../../lib/server-key.js';
+import { DEFAULT_IMAGE } from '../../lib/config/options.js';
+import { imageHint } from '../../lib/server/docker/engine.js';
+import { releaseLease } from '../../lib/server/release-server.js';
+import { projectKey, serverPaths } from '../../lib/coordination/server-key.js';
 import { docker, projectContainers } from '../support/server-watch.js';
 import { onlyOn } from '../support/spec-provider.js';
 import { isolatedOptions } from '../support/isolated-server.js';

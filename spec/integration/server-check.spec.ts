@@ -1,11 +1,11 @@
 import { expect } from 'chai';
 import { rmSync } from 'node:fs';
 import postgres from 'postgres';
-import { acquireServerFor } from '../../lib/acquire-server.js';
-import { runtimeDirOf } from '../../lib/providers/embedded-server.js';
-import { checkServerGone } from '../../lib/server-check.js';
-import { isLostConnection } from '../../lib/server-gone.js';
-import { connectionUrl, type ServerInfo } from '../../lib/server-info.js';
+import { acquireServerFor } from '../../lib/server/acquire-server.js';
+import { runtimeDirOf } from '../../lib/server/providers/embedded-server.js';
+import { checkServerGone } from '../../lib/server/server-check.js';
+import { isLostConnection } from '../../lib/server/server-gone.js';
+import { connectionUrl, type ServerInfo } from '../../lib/server/server-info.js';
 import { isolatedOptions } from '../support/isolated-server.js';
 import { docker, projectServers } from '../support/server-watch.js';
 import { onlyOn } from '../support/spec-provider.js';
@@ -30,7 +30,7 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-describe('checking a server that stopped answering (lib/server-check, lib/server-gone)', function () {
+describe('checking a server that stopped answering (lib/server/server-check, lib/server/server-gone)', function () {
   this.timeout(90_000);
   const cleanups: Array<() => Promise<void>> = [];
   afterEach(async function () {
@@ -40,7 +40,7 @@ describe('checking a server that stopped answering (lib/server-check, lib/server
     const iso = isolatedOptions();
     cleanups.push(iso.cleanup);
     const info = await acquireServerFor(iso.options, iso.run);
-    const { projectKey } = await import('../../lib/server-key.js');
+    const { projectKey } = await import('../../lib/coordination/server-key.js');
     return { info, projectKey: projectKey(iso.options) };
   }
 

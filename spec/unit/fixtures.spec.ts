@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { ErrorCodes, PgdockError } from '../../lib/errors.js';
 import { pgdockErrorFrom } from '../support/should-fail.js';
-import { renderFixture, type FixtureValues } from '../../lib/fixtures.js';
+import { renderFixture, type FixtureValues } from '../../lib/fixtures/fixtures.js';
 import { REPO_ROOT } from '../support/paths.js';
 
 

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { INTERNAL_ENV_PREFIXES } from '../../lib/option-problems.js';
-import { OPTION_ENV } from '../../lib/options.js';
+import { INTERNAL_ENV_PREFIXES } from '../../lib/config/option-problems.js';
+import { OPTION_ENV } from '../../lib/config/options.js';
 import { REPO_ROOT } from '../support/paths.js';
 
 /** The repository's own text files (sources, specs, docs, fixtures), not what is built or installed. */
@@ -29,6 +29,6 @@ describe('unknown PGDOCK_* variables', function () {
     const known = [...Object.values(OPTION_ENV), ...DELIBERATELY_UNKNOWN];
     const strangers = [...used].filter((name) => !constants.has(name) && !known.includes(name) && !INTERNAL_ENV_PREFIXES.some((p) => name.startsWith(p)));
     expect(used.size, 'the scan found the option variables').to.be.greaterThan(20);
-    expect(strangers, 'add them to INTERNAL_ENV_PREFIXES (lib/option-problems.ts) or make them options').to.deep.equal([]);
+    expect(strangers, 'add them to INTERNAL_ENV_PREFIXES (lib/config/option-problems.ts) or make them options').to.deep.equal([]);
   });
 });

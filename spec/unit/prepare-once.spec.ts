@@ -3,8 +3,8 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, unlinkSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ErrorCodes, PgdockError } from '../../lib/errors.js';
-import { resolveOptions } from '../../lib/options.js';
-import { hashInputs, matchGlob, prepareOnce } from '../../lib/prepare-once.js';
+import { resolveOptions } from '../../lib/config/options.js';
+import { hashInputs, matchGlob, prepareOnce } from '../../lib/prepare/prepare-once.js';
 
 describe('prepareOnce (in one process)', function () {
   let root: string;
