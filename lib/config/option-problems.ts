@@ -5,7 +5,7 @@ import { ErrorCodes, PgdockError } from '../errors.js';
  * `PGDOCK_*` variables that are no option: `PGDOCK_RUN_*` is what mocha's main process tells its
  * workers (run id, owner pid, jobs), `PGDOCK_SPEC_*` belongs to pgdock's own test suite.
  * Any other `PGDOCK_` variable pgdock sets or reads for itself must be added here, or it is
- * reported as unknown (spec/unit/option-problems.spec.ts checks the sources for such names).
+ * reported as unknown (spec/unit/config/option-problems.spec.ts checks the sources for such names).
  */
 export const INTERNAL_ENV_PREFIXES: readonly string[] = ['PGDOCK_RUN_', 'PGDOCK_SPEC_'];
 

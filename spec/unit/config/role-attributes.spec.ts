@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { attributeChangesSql, attributesSql, heldAttributes, type RoleRights } from '../../lib/config/role-attributes.js';
+import { attributeChangesSql, attributesSql, heldAttributes, type RoleRights } from '../../../lib/config/role-attributes.js';
 
 const none: RoleRights = { rolsuper: false, rolcreatedb: false, rolcreaterole: false, rolreplication: false, rolbypassrls: false };
 

@@ -3,8 +3,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hasLease, isProcessAlive, removeLease, sweepLeases, writeLease } from '../../lib/coordination/leases.js';
-import { readState, writeState } from '../../lib/coordination/state-file.js';
+import { hasLease, isProcessAlive, removeLease, sweepLeases, writeLease } from '../../../lib/coordination/leases.js';
+import { readState, writeState } from '../../../lib/coordination/state-file.js';
 
 describe('leases and the state file', function () {
   let dir: string;

@@ -1,14 +1,14 @@
 import { expect } from 'chai';
 import { rmSync } from 'node:fs';
 import postgres from 'postgres';
-import { acquireServerFor } from '../../lib/server/acquire-server.js';
-import { runtimeDirOf } from '../../lib/server/providers/embedded-server.js';
-import { checkServerGone } from '../../lib/server/server-check.js';
-import { isLostConnection } from '../../lib/server/server-gone.js';
-import { connectionUrl, type ServerInfo } from '../../lib/server/server-info.js';
-import { isolatedOptions } from '../support/isolated-server.js';
-import { docker, projectServers } from '../support/server-watch.js';
-import { onlyOn } from '../support/spec-provider.js';
+import { acquireServerFor } from '../../../lib/server/acquire-server.js';
+import { runtimeDirOf } from '../../../lib/server/providers/embedded-server.js';
+import { checkServerGone } from '../../../lib/server/server-check.js';
+import { isLostConnection } from '../../../lib/server/server-gone.js';
+import { connectionUrl, type ServerInfo } from '../../../lib/server/server-info.js';
+import { isolatedOptions } from '../../support/isolated-server.js';
+import { docker, projectServers } from '../../support/server-watch.js';
+import { onlyOn } from '../../support/spec-provider.js';
 
 /** The error a real postgres.js query gets from `run`. */
 async function errorOf(run: () => Promise<unknown>): Promise<unknown> {
@@ -40,7 +40,7 @@ describe('checking a server that stopped answering (lib/server/server-check, lib
     const iso = isolatedOptions();
     cleanups.push(iso.cleanup);
     const info = await acquireServerFor(iso.options, iso.run);
-    const { projectKey } = await import('../../lib/coordination/server-key.js');
+    const { projectKey } = await import('../../../lib/coordination/server-key.js');
     return { info, projectKey: projectKey(iso.options) };
   }
 

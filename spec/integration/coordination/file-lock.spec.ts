@@ -4,10 +4,10 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ErrorCodes, PgdockError } from '../../lib/errors.js';
-import { readLockOwner, withFileLock } from '../../lib/coordination/file-lock.js';
+import { ErrorCodes, PgdockError } from '../../../lib/errors.js';
+import { readLockOwner, withFileLock } from '../../../lib/coordination/file-lock.js';
 
-const fileLockModule = fileURLToPath(new URL('../../lib/coordination/file-lock.js', import.meta.url));
+const fileLockModule = fileURLToPath(new URL('../../../lib/coordination/file-lock.js', import.meta.url));
 
 /** A separate process running `body` (ESM, with `withFileLock` in scope). */
 function child(body: string): ReturnType<typeof spawn> {

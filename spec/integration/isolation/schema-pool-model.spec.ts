@@ -4,10 +4,10 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import type { Sql } from 'postgres';
-import { dropSql, listMarkedSchemas, sweepSchemas } from '../../lib/isolation/schema-pool.js';
-import { schemaPairNames } from '../../lib/isolation/schema-names.js';
+import { dropSql, listMarkedSchemas, sweepSchemas } from '../../../lib/isolation/schema-pool.js';
+import { schemaPairNames } from '../../../lib/isolation/schema-names.js';
 
-const workerScript = fileURLToPath(new URL('../support/pool-worker.js', import.meta.url));
+const workerScript = fileURLToPath(new URL('../../support/pool-worker.js', import.meta.url));
 
 interface Pair {
   source: string;

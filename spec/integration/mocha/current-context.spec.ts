@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { pg } from '../../lib/index.js';
-import { REPO_ROOT } from '../support/paths.js';
+import { pg } from '../../../lib/index.js';
+import { REPO_ROOT } from '../../support/paths.js';
 
 let readWhileLoading: unknown;
 try {

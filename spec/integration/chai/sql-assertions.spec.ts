@@ -1,6 +1,6 @@
 import * as chai from 'chai';
-import pgdockChai from '../../lib/chai/sql-assertions.js';
-import { shouldFail } from '../support/should-fail.js';
+import pgdockChai from '../../../lib/chai/sql-assertions.js';
+import { shouldFail } from '../../support/should-fail.js';
 
 chai.use(pgdockChai);
 const { expect } = chai;

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { closestName, editDistance } from '../../lib/config/did-you-mean.js';
-import { OPTION_ENV } from '../../lib/config/options.js';
+import { closestName, editDistance } from '../../../lib/config/did-you-mean.js';
+import { OPTION_ENV } from '../../../lib/config/options.js';
 
 describe('did you mean', function () {
   const options = Object.keys(OPTION_ENV);

@@ -2,9 +2,9 @@ import { expect } from 'chai';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import postgres, { type Sql } from 'postgres';
-import { processStartTime } from '../../lib/coordination/leases.js';
-import { schemaPairNames } from '../../lib/isolation/schema-names.js';
-import { SchemaPool, listMarkedSchemas, sweepSchemas } from '../../lib/isolation/schema-pool.js';
+import { processStartTime } from '../../../lib/coordination/leases.js';
+import { schemaPairNames } from '../../../lib/isolation/schema-names.js';
+import { SchemaPool, listMarkedSchemas, sweepSchemas } from '../../../lib/isolation/schema-pool.js';
 
 describe('SchemaPool on the real server', function () {
   let claimSql: Sql;

@@ -1,17 +1,17 @@
 import { expect } from 'chai';
 import { writeFileSync } from 'node:fs';
-import { acquireServerFor } from '../../lib/server/acquire-server.js';
-import { ErrorCodes } from '../../lib/errors.js';
-import { DEFAULT_IMAGE } from '../../lib/config/options.js';
-import { imageHint } from '../../lib/server/docker/engine.js';
-import { releaseLease } from '../../lib/server/release-server.js';
-import { projectKey, serverPaths } from '../../lib/coordination/server-key.js';
-import { docker, projectContainers } from '../support/server-watch.js';
-import { onlyOn } from '../support/spec-provider.js';
-import { isolatedOptions } from '../support/isolated-server.js';
-import { TEST_IMAGE } from '../support/paths.js';
-import { pgdockRejection } from '../support/should-fail.js';
-import { queryServer } from '../support/server-query.js';
+import { acquireServerFor } from '../../../lib/server/acquire-server.js';
+import { ErrorCodes } from '../../../lib/errors.js';
+import { DEFAULT_IMAGE } from '../../../lib/config/options.js';
+import { imageHint } from '../../../lib/server/docker/engine.js';
+import { releaseLease } from '../../../lib/server/release-server.js';
+import { projectKey, serverPaths } from '../../../lib/coordination/server-key.js';
+import { docker, projectContainers } from '../../support/server-watch.js';
+import { onlyOn } from '../../support/spec-provider.js';
+import { isolatedOptions } from '../../support/isolated-server.js';
+import { TEST_IMAGE } from '../../support/paths.js';
+import { pgdockRejection } from '../../support/should-fail.js';
+import { queryServer } from '../../support/server-query.js';
 
 describe('acquireServerFor on the docker provider (real engine)', function () {
   this.timeout(90_000);

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { inspect } from 'node:util';
-import { specProvider } from '../support/spec-provider.js';
+import { specProvider } from '../../support/spec-provider.js';
 
 // pgdock's own suite runs with pgdock/register: these tests use `this.pg` as a user would.
 describe('this.pg in a test (pgdock/register)', function () {

@@ -2,10 +2,10 @@ import { expect } from 'chai';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ErrorCodes } from '../../lib/errors.js';
-import { pgdockErrorFrom } from '../support/should-fail.js';
-import { DEFAULT_IMAGE, DEFAULT_MAX_JOBS, resolveOptions, splitArgs } from '../../lib/config/options.js';
-import { defaultJobs } from '../../lib/mocha/mocha-mode.js';
+import { ErrorCodes } from '../../../lib/errors.js';
+import { pgdockErrorFrom } from '../../support/should-fail.js';
+import { DEFAULT_IMAGE, DEFAULT_MAX_JOBS, resolveOptions, splitArgs } from '../../../lib/config/options.js';
+import { defaultJobs } from '../../../lib/mocha/mocha-mode.js';
 
 
 describe('resolveOptions', function () {

@@ -1,15 +1,15 @@
 import { expect } from 'chai';
 import { existsSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { acquireServerFor } from '../../lib/server/acquire-server.js';
-import { ErrorCodes } from '../../lib/errors.js';
-import { isProcessAlive } from '../../lib/coordination/leases.js';
-import { readRecord } from '../../lib/server/providers/embedded-server.js';
-import { releaseLease } from '../../lib/server/release-server.js';
-import { serverPaths } from '../../lib/coordination/server-key.js';
-import { isolatedOptions } from '../support/isolated-server.js';
-import { pgdockRejection } from '../support/should-fail.js';
-import { queryServer } from '../support/server-query.js';
+import { acquireServerFor } from '../../../../lib/server/acquire-server.js';
+import { ErrorCodes } from '../../../../lib/errors.js';
+import { isProcessAlive } from '../../../../lib/coordination/leases.js';
+import { readRecord } from '../../../../lib/server/providers/embedded-server.js';
+import { releaseLease } from '../../../../lib/server/release-server.js';
+import { serverPaths } from '../../../../lib/coordination/server-key.js';
+import { isolatedOptions } from '../../../support/isolated-server.js';
+import { pgdockRejection } from '../../../support/should-fail.js';
+import { queryServer } from '../../../support/server-query.js';
 
 /** Postmasters whose data folder was made for the server folder `dir` (its `owner` file names it). */
 function postmasters(dir: string): string[] {

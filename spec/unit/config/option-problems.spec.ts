@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { INTERNAL_ENV_PREFIXES } from '../../lib/config/option-problems.js';
-import { OPTION_ENV } from '../../lib/config/options.js';
-import { REPO_ROOT } from '../support/paths.js';
+import { INTERNAL_ENV_PREFIXES } from '../../../lib/config/option-problems.js';
+import { OPTION_ENV } from '../../../lib/config/options.js';
+import { REPO_ROOT } from '../../support/paths.js';
 
 /** The repository's own text files (sources, specs, docs, fixtures), not what is built or installed. */
 function sourceFiles(dir: string): string[] {

@@ -2,9 +2,9 @@ import { expect } from 'chai';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ErrorCodes, PgdockError } from '../../lib/errors.js';
-import { resolveOptions } from '../../lib/config/options.js';
-import { hashInputs, matchGlob, prepareOnce } from '../../lib/prepare/prepare-once.js';
+import { ErrorCodes, PgdockError } from '../../../lib/errors.js';
+import { resolveOptions } from '../../../lib/config/options.js';
+import { hashInputs, matchGlob, prepareOnce } from '../../../lib/prepare/prepare-once.js';
 
 describe('prepareOnce (in one process)', function () {
   let root: string;
