@@ -1,14 +1,12 @@
 // Runs in a worker thread for acquireServerSync: the async protocol on its own event loop.
 // Only worker_threads is imported statically, so even a failed import is reported back.
-import { workerData, type MessagePort } from 'node:worker_threads';
+import { workerData } from 'node:worker_threads';
+import type { BridgeData } from './bridge.js';
+import { answerer } from './thread-answer.js';
 
-const { input, flag, port, parentPid } = workerData as { input: unknown; flag: Int32Array; port: MessagePort; parentPid: number | undefined };
+const { input, flag, port, parentPid } = workerData as { input: unknown } & BridgeData;
 
-function finish(message: unknown): void {
-  port.postMessage(message);
-  Atomics.store(flag, 0, 1);
-  Atomics.notify(flag, 0);
-}
+const finish = answerer({ flag, port });
 
 try {
   const { endWithParent } = await import('./parent-watch.js');

@@ -1,10 +1,12 @@
 // The pair pool's own thread: it keeps prepared pairs topped up in the background and answers
 // claims, while the test's thread waits only for the rename. Imports are inside the try so that
 // any failure is answered rather than hanging the waiting thread.
-import { workerData, type MessagePort } from 'node:worker_threads';
+import { workerData } from 'node:worker_threads';
+import type { BridgeData } from './bridge.js';
 import type { PairRequest, PairThreadData } from './schema-pairs.js';
+import { answerer } from './thread-answer.js';
 
-const { isolation, server, setup, owner, size, flag, port, parentPid } = workerData as PairThreadData & { flag: Int32Array; port: MessagePort; parentPid: number | undefined };
+const { isolation, server, setup, owner, size, flag, port, parentPid } = workerData as PairThreadData & BridgeData;
 
 /** The message with the driver's code when the message lacks it (a refused connection's AggregateError has none). */
 function describeError(err: unknown): string {
@@ -13,11 +15,7 @@ function describeError(err: unknown): string {
   return typeof code === 'string' && !text.includes(code) ? `${text} (${code})` : text;
 }
 
-function reply(message: unknown): void {
-  port.postMessage(message);
-  Atomics.store(flag, 0, 1);
-  Atomics.notify(flag, 0);
-}
+const reply = answerer({ flag, port });
 
 try {
   const { endWithParent } = await import('./parent-watch.js');

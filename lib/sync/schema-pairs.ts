@@ -1,11 +1,9 @@
-import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { ErrorCodes, PgdockError } from '../errors.js';
 import { isLostConnection, isServerGone } from '../server/server-gone.js';
 import type { SchemaPairNames } from '../isolation/schema-names.js';
 import type { PairSetup, SchemaOwner } from '../isolation/schema-pool.js';
 import type { ServerInfo } from '../server/server-info.js';
-import { workerParentPid } from './parent-watch.js';
-import { waitForFlag } from './sync-wait.js';
+import { SyncBridge, TIMED_OUT } from './bridge.js';
 
 /** What the pool thread starts with. */
 export interface PairThreadData {
@@ -33,30 +31,19 @@ const REQUEST_TIMEOUT_MS = 120_000;
  * `this.pg.source` synchronously); `release` is posted and never waited for.
  */
 export class PairClient {
-  private readonly flag = new Int32Array(new SharedArrayBuffer(4));
-  private readonly port: MessagePort;
-  private readonly worker: Worker;
+  private readonly bridge: SyncBridge;
   private closed = false;
 
   constructor(data: PairThreadData) {
-    const { port1, port2 } = new MessageChannel();
-    this.port = port1;
-    const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-    this.worker = new Worker(new URL(`./pool-thread${ext}`, import.meta.url), {
-      workerData: { ...data, flag: this.flag, port: port2, parentPid: workerParentPid() },
-      transferList: [port2],
-    });
-    this.worker.unref();
-    this.port.unref();
+    this.bridge = new SyncBridge('pool-thread', data);
     this.wait('start');
   }
 
   private wait(what: string): string {
-    if (waitForFlag(this.flag, REQUEST_TIMEOUT_MS) === 'timed-out') {
+    const reply = this.bridge.wait<Reply>(REQUEST_TIMEOUT_MS);
+    if (reply === TIMED_OUT) {
       throw new PgdockError(ErrorCodes.PAIR_FAILED, `pgdock's schema pool did not answer a ${what} request within ${REQUEST_TIMEOUT_MS} ms.`, 'Run again with DEBUG=pgdock:* to see what the pool was doing.');
     }
-    Atomics.store(this.flag, 0, 0);
-    const reply = receiveMessageOnPort(this.port)?.message as Reply | undefined;
     if (!reply?.ok) {
       const error = reply ? reply.error : 'no answer';
       throw new PgdockError(
@@ -73,7 +60,7 @@ export class PairClient {
 
   private request(request: PairRequest): string {
     if (this.closed) throw new PgdockError(ErrorCodes.PAIR_FAILED, 'pgdock\'s schema pool is closed.', 'Use this.pg only inside tests and hooks.');
-    this.port.postMessage(request);
+    this.bridge.post(request);
     return this.wait(request.type);
   }
 
@@ -86,7 +73,7 @@ export class PairClient {
   release(names: PairNames, keepForMs?: number): void {
     if (this.closed) return;
     const message: PairRequest = keepForMs ? { type: 'release', names, keepForMs } : { type: 'release', names };
-    this.port.postMessage(message);
+    this.bridge.post(message);
   }
 
   /** Drops the unclaimed prepared pairs and stops the thread. */
@@ -95,14 +82,14 @@ export class PairClient {
     if (isServerGone()) {
       // Nothing left to drop: the pairs went with the server.
       this.closed = true;
-      void this.worker.terminate();
+      this.bridge.close(true);
       return;
     }
     try {
       this.request({ type: 'close' });
     } finally {
       this.closed = true;
-      void this.worker.terminate();
+      this.bridge.close(true);
     }
   }
 }
