@@ -130,11 +130,9 @@ async function prepareProcess(): Promise<void> {
     process.env[RUN_JOBS_ENV] = '1';
   }
   const { createWorkerDatabase, exportWorkerEnv } = await import('../lib/isolation/worker-database.js');
-  // Resolved again: the jobs just exported are what the connection checks count.
-  const resolved = resolveOptions();
   let db;
   try {
-    db = await createWorkerDatabase(resolved, mode);
+    db = await createWorkerDatabase(options, mode);
   } catch (err) {
     // A serial run ends here without mocha's global teardown: give up what this run acquired.
     if (mode.role !== 'worker') {
@@ -145,8 +143,8 @@ async function prepareProcess(): Promise<void> {
     // their defaults (often a developer's own database) from an environment pgdock did not set.
     throw plainBootstrapError(err);
   }
-  exportWorkerEnv(db, resolved);
-  workerDb = { db, options: resolved, mode, kept: false, warned: false };
+  exportWorkerEnv(db, options);
+  workerDb = { db, options, mode, kept: false, warned: false };
 }
 
 /**

@@ -9,12 +9,12 @@ import { processStartTime } from '../coordination/leases.js';
 import type { MochaMode } from '../mocha/mocha-mode.js';
 import { OPTION_ENV, PGDOCK_CONNECTIONS_PER_WORKER, type ResolvedOptions } from '../config/options.js';
 import { currentRun } from '../coordination/run-identity.js';
-import { createNonce } from './schema-names.js';
+import { createNonce, quoteIdentifier } from './schema-names.js';
 import { ownerAlive, type SchemaMark, type SchemaOwner } from './schema-pool.js';
 import { connectionUrl, type ServerInfo } from '../server/server-info.js';
 import { noteServer } from '../server/server-gone.js';
 import { derivedPassword, ensureWorkerRole } from './worker-role.js';
-import { ensureWorkerTemplate, hasWorkerSetup, loginEnv, markComment, parseMark, quoteIdent, type DatabaseLogin } from './worker-template.js';
+import { ensureWorkerTemplate, hasWorkerSetup, loginEnv, markComment, parseMark, type DatabaseLogin } from './worker-template.js';
 
 const log = createDebug('worker-db');
 
@@ -96,7 +96,7 @@ async function nameTaken(sql: Sql, name: string): Promise<PgdockError | null> {
 async function claimName(sql: Sql, temp: string, name: string): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     try {
-      await sql.unsafe(`alter database ${temp} rename to ${quoteIdent(name)}`);
+      await sql.unsafe(`alter database ${temp} rename to ${quoteIdentifier(name)}`);
       return;
     } catch (err) {
       if ((err as { code?: string }).code !== '42P04' || attempt >= 2) throw err;
@@ -146,7 +146,7 @@ export async function createWorkerDatabase(options: ResolvedOptions, mode: Mocha
     const name = workerDatabaseName(options.workerDatabaseName, mode.workerId, run.runId);
     const mark: SchemaMark = { pgdock: 1, state: 'claimed', owner, key: template?.key ?? 'empty', pair: 'worker' };
     const temp = `pgdock_wtmp_${process.pid}_${createNonce()}`;
-    await sql.unsafe(`create database ${temp}${template ? ` template ${template.name}` : ''} owner ${quoteIdent(user)}`);
+    await sql.unsafe(`create database ${temp}${template ? ` template ${template.name}` : ''} owner ${quoteIdentifier(user)}`);
     // Marked and made private in one round trip: besides the admin, only its owner (the suite's role) may connect.
     await sql.unsafe(`comment on database ${temp} is ${markComment(mark)}; ${privateDatabaseSql(temp)}`);
     await claimName(sql, temp, name);
@@ -193,7 +193,7 @@ export async function keepWorkerDatabase(db: WorkerDatabase, keepForMs: number):
   const until = new Date(Date.now() + keepForMs).toISOString();
   const sql = admin(db.server);
   try {
-    await sql.unsafe(`comment on database ${quoteIdent(db.database)} is ${markComment({ ...db.mark, state: 'kept', keptUntil: until })}`);
+    await sql.unsafe(`comment on database ${quoteIdentifier(db.database)} is ${markComment({ ...db.mark, state: 'kept', keptUntil: until })}`);
   } finally {
     await sql.end({ timeout: 1 });
   }

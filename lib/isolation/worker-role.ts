@@ -6,7 +6,7 @@ import { ErrorCodes, PgdockError, redactSecrets } from '../errors.js';
 import { attributeChangesSql, attributesSql, heldAttributes, type RoleRights, type WorkerRoleAttribute } from '../config/role-attributes.js';
 import { literal } from './schema-pool.js';
 import type { ServerInfo } from '../server/server-info.js';
-import { quoteIdent } from './worker-template.js';
+import { quoteIdentifier } from './schema-names.js';
 
 const log = createDebug('worker-db');
 
@@ -83,7 +83,7 @@ export async function ensureWorkerRole(sql: Sql, role: WorkerRole, provider: Ser
     const [existing] = await tx<RoleRow[]>`
       select rolsuper, rolcreatedb, rolcreaterole, rolreplication, rolbypassrls, shobj_description(oid, 'pg_authid') as mark
       from pg_roles where rolname = ${role.name}`;
-    const name = quoteIdent(role.name);
+    const name = quoteIdentifier(role.name);
     if (external && existing && !isPgdockRole(existing.mark)) {
       const lacking = role.attributes.filter((a) => !heldAttributes(existing).includes(a));
       if (lacking.length === 0) return;

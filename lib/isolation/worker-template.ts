@@ -9,6 +9,7 @@ import type { ResolvedOptions } from '../config/options.js';
 import { hashInputs } from '../prepare/prepare-once.js';
 import { connectionUrl } from '../server/server-info.js';
 import { literal, parseMark, type SchemaMark, type SchemaOwner } from './schema-pool.js';
+import { quoteIdentifier } from './schema-names.js';
 
 const log = createDebug('worker-db');
 
@@ -96,11 +97,6 @@ export function markComment(mark: SchemaMark): string {
   return literal(JSON.stringify(mark));
 }
 
-/** A role or database name as SQL, whatever characters it has. */
-export function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
-
 /**
  * The template worker databases are cloned from, built once per server and setup key by whichever
  * process gets the advisory lock first; the others wait for it and find it built. It is renamed into
@@ -121,7 +117,7 @@ export async function ensureWorkerTemplate(admin: Sql, options: ResolvedOptions,
     if (failed?.pair === 'template-failed' && failed.owner.run === who.run && failed.error) throw PgdockError.fromJSON(failed.error);
     log('building template %s', name);
     await dropDatabase(conn, building);
-    await conn.unsafe(`create database ${building} owner ${quoteIdent(owner)}`);
+    await conn.unsafe(`create database ${building} owner ${quoteIdentifier(owner)}`);
     const login: DatabaseLogin = { ...server, database: building };
     const db = postgres(connectionUrl(login), { max: 1, onnotice: () => {} });
     try {
