@@ -35,3 +35,12 @@ export function isRecordedProcessAlive(record: { pid: number; pidStart?: string 
   if (!isProcessAlive(record.pid)) return false;
   return record.pidStart === undefined || record.pidStart === processStartTime(record.pid);
 }
+
+/** A process's arguments (Linux), or undefined where they cannot be read. */
+export function processArguments(pid: number): string[] | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  } catch {
+    return undefined;
+  }
+}

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { Sql, TransactionSql } from 'postgres';
 import { createDebug } from '../debug.js';
-import { isProcessAlive } from '../coordination/leases.js';
+import { isRecordedProcessAlive } from '../coordination/process-liveness.js';
 import { createNonce, isPlainIdentifier, type SchemaPairNames } from './schema-names.js';
 import type { SerializedError } from '../errors.js';
 import { assembleSetupText, explainSetupError, setupFileParts } from './setup-sql.js';
@@ -78,15 +78,7 @@ export type SetupFunction = (sql: TransactionSql, pair: SchemaPairNames) => Prom
 
 /** Whether a schema's (or database's) owner process still runs; another host's owner counts as alive. */
 export function ownerAlive(owner: SchemaOwner): boolean {
-  if (owner.host !== hostname()) return true;
-  if (!isProcessAlive(owner.pid)) return false;
-  if (owner.pidStart === undefined) return true;
-  try {
-    const stat = readFileSync(`/proc/${owner.pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] === owner.pidStart;
-  } catch {
-    return true;
-  }
+  return isRecordedProcessAlive({ pid: owner.pid, pidStart: owner.pidStart, hostname: owner.host }, hostname());
 }
 
 export function assertPlain(...names: string[]): void {

@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { createDebug } from '../../debug.js';
 import { ErrorCodes, PgdockError, redactSecrets } from '../../errors.js';
 import { sweepLeases } from '../../coordination/leases.js';
-import { isProcessAlive } from '../../coordination/process-liveness.js';
+import { isProcessAlive, processArguments } from '../../coordination/process-liveness.js';
 import { waitForSql } from '../readiness.js';
 import type { ServerInfo } from '../server-info.js';
 import { projectKey, serverKey, shortHash, type ServerOptions, type ServerPaths } from '../../coordination/server-key.js';
@@ -53,13 +53,8 @@ export function readRecord(dir: string): EmbeddedRecord | null {
 /** The postmaster is alive and is the one serving `dataDir` (a recycled pid is not). */
 export function postmasterAlive(pid: number, dataDir: string): boolean {
   if (!isProcessAlive(pid)) return false;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) return false;
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(dataDir);
-  } catch {
-    return process.platform !== 'linux'; // no /proc: trust kill(pid, 0)
-  }
+  const args = processArguments(pid);
+  return args ? args.includes(dataDir) : process.platform !== 'linux'; // no /proc: trust kill(pid, 0)
 }
 
 function postmasterPid(dataDir: string): number | undefined {
