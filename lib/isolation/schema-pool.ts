@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { Sql, TransactionSql } from 'postgres';
 import { createDebug } from '../debug.js';
