@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import postgres, { type Sql } from 'postgres';
 import { dropDatabase, privateDatabaseSql } from './database-lifecycle.js';
 import { createDebug } from '../debug.js';
+import { loadSetupFunction } from './setup-module.js';
 import { redactSecrets } from '../errors.js';
 import { createNonce, slugify, MAX_IDENTIFIER_BYTES, type SchemaPairNames } from './schema-names.js';
 import { assembleSetupText, explainSetupError, setupFileParts } from './setup-sql.js';
@@ -159,9 +160,8 @@ export class DatabasePool {
       await db.begin(async (tx) => {
         await tx.unsafe(setup.text).catch((err: unknown) => Promise.reject(explainSetupError(err, setup)));
         if (this.setup.module) {
-          const mod = (await import(this.setup.module)) as { default?: SetupFunction };
-          if (typeof mod.default !== 'function') throw new TypeError(`pgdock: ${this.setup.module} must export a default async function`);
-          await mod.default(tx, { source: TEMPLATE_SOURCE, destination: TEMPLATE_DESTINATION });
+          const setupFn = await loadSetupFunction<SetupFunction>(this.setup.module, 'pair setup module', '(sql, { source, destination })');
+          await setupFn(tx, { source: TEMPLATE_SOURCE, destination: TEMPLATE_DESTINATION });
         }
       });
     } finally {

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import type { Sql, TransactionSql } from 'postgres';
 import { createDebug } from '../debug.js';
+import { loadSetupFunction } from './setup-module.js';
 import { isRecordedProcessAlive } from '../coordination/process-liveness.js';
 import { createNonce, isPlainIdentifier, type SchemaPairNames } from './schema-names.js';
 import type { SerializedError } from '../errors.js';
@@ -227,11 +228,7 @@ export class SchemaPool {
   private async loadSetup(): Promise<SetupFunction | undefined> {
     if (!this.setup.module) return undefined;
     if (!this.setupFn) {
-      const mod = (await import(this.setup.module)) as { default?: unknown };
-      if (typeof mod.default !== 'function') {
-        throw new TypeError(`pgdock: the pair setup module ${this.setup.module} must export a default async function (sql, { source, destination })`);
-      }
-      this.setupFn = mod.default as SetupFunction;
+      this.setupFn = await loadSetupFunction<SetupFunction>(this.setup.module, 'pair setup module', '(sql, { source, destination })');
     }
     return this.setupFn;
   }

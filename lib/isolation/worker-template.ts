@@ -1,9 +1,9 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import postgres, { type Sql } from 'postgres';
 import { dropDatabase, privateDatabaseSql, whenUnused } from './database-lifecycle.js';
 import { createDebug } from '../debug.js';
+import { loadSetupFunction } from './setup-module.js';
 import { ErrorCodes, PgdockError, redactSecrets } from '../errors.js';
 import type { ResolvedOptions } from '../config/options.js';
 import { hashInputs } from '../prepare/prepare-once.js';
@@ -132,9 +132,7 @@ export async function ensureWorkerTemplate(admin: Sql, options: ResolvedOptions,
         const where = relative(options.projectRoot, options.workerSetupModule);
         let fn: WorkerSetupFunction;
         try {
-          const mod = (await import(pathToFileURL(options.workerSetupModule).href)) as { default?: unknown };
-          if (typeof mod.default !== 'function') throw new TypeError(`${where} must export a default (async) function`);
-          fn = mod.default as WorkerSetupFunction;
+          fn = await loadSetupFunction<WorkerSetupFunction>(options.workerSetupModule, 'workerSetupModule', '({ sql, url, env })');
         } catch (err) {
           throw setupFailed(err, where);
         }
