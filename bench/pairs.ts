@@ -5,12 +5,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import postgres, { type Sql } from 'postgres';
-import { acquireServer } from '../lib/acquire-server.js';
-import { processStartTime } from '../lib/leases.js';
-import { resolveOptions } from '../lib/options.js';
-import { schemaPairNames } from '../lib/schema-names.js';
-import { PairClient } from '../lib/schema-pairs.js';
-import { connectionUrl, type ServerInfo } from '../lib/server-info.js';
+import { acquireServer } from '../lib/server/acquire-server.js';
+import { processStartTime } from '../lib/coordination/leases.js';
+import { resolveOptions } from '../lib/config/options.js';
+import { schemaPairNames } from '../lib/isolation/schema-names.js';
+import { PairClient } from '../lib/sync/schema-pairs.js';
+import { connectionUrl, type ServerInfo } from '../lib/server/server-info.js';
 import { median, percentile, round } from './stats.js';
 
 const here = dirname(fileURLToPath(import.meta.url));

@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
-import { acquireServer } from '../lib/acquire-server.js';
-import { resolveOptions } from '../lib/options.js';
-import { connectionUrl } from '../lib/server-info.js';
-import { createWorkerDatabase } from '../lib/worker-database.js';
+import { acquireServer } from '../lib/server/acquire-server.js';
+import { resolveOptions } from '../lib/config/options.js';
+import { connectionUrl } from '../lib/server/server-info.js';
+import { createWorkerDatabase } from '../lib/isolation/worker-database.js';
 import { median, round } from './stats.js';
 
 const here = dirname(fileURLToPath(import.meta.url));

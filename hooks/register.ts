@@ -5,14 +5,14 @@
 import { inspect } from 'node:util';
 import type { Context, RootHookObject } from 'mocha';
 import { PgdockError } from '../lib/errors.js';
-import { mochaMode, type MochaMode } from '../lib/mocha-mode.js';
-import { RUN_JOBS_ENV, resolveOptions, type ResolvedOptions } from '../lib/options.js';
-import { beginTest, enablePg, endFile, endTest, installPg, testScope } from '../lib/mocha-scopes.js';
-import { closeProcessClient, closeProcessPairs, queryLog, type PgContext } from '../lib/pg-context.js';
-import { failureContext, loadAddContext } from '../lib/report-context.js';
-import { beginRun, endRun, stopSignalCleanup } from '../lib/run-lifecycle.js';
-import { isServerGone, nameGoneServer } from '../lib/server-gone.js';
-import { takeUnawaitedAssertions } from '../lib/sql-assertions.js';
+import { mochaMode, type MochaMode } from '../lib/mocha/mocha-mode.js';
+import { RUN_JOBS_ENV, resolveOptions, type ResolvedOptions } from '../lib/config/options.js';
+import { beginTest, enablePg, endFile, endTest, installPg, testScope } from '../lib/mocha/mocha-scopes.js';
+import { closeProcessClient, closeProcessPairs, queryLog, type PgContext } from '../lib/mocha/pg-context.js';
+import { failureContext, loadAddContext } from '../lib/mocha/report-context.js';
+import { beginRun, endRun, stopSignalCleanup } from '../lib/mocha/run-lifecycle.js';
+import { isServerGone, nameGoneServer } from '../lib/server/server-gone.js';
+import { takeUnawaitedAssertions } from '../lib/chai/sql-assertions.js';
 
 declare module 'mocha' {
   interface Context {
@@ -22,12 +22,12 @@ declare module 'mocha' {
 }
 
 /** This worker's own database, when `workerDatabase` is on (see `mochaHooks`). */
-let workerDb: { db: import('../lib/worker-database.js').WorkerDatabase; options: ResolvedOptions; mode: MochaMode; kept: boolean; warned: boolean } | undefined;
+let workerDb: { db: import('../lib/isolation/worker-database.js').WorkerDatabase; options: ResolvedOptions; mode: MochaMode; kept: boolean; warned: boolean } | undefined;
 
 /** With per-worker databases: a failing test keeps the database (keepOnFailure), and running out of connections is explained. */
 async function afterWorkerTest(test: Mocha.Test | undefined): Promise<void> {
   if (!workerDb || test?.state !== 'failed' || isServerGone()) return;
-  const { isOutOfConnections, keepWorkerDatabase, outOfConnectionsHint } = await import('../lib/worker-database.js');
+  const { isOutOfConnections, keepWorkerDatabase, outOfConnectionsHint } = await import('../lib/isolation/worker-database.js');
   if (!workerDb.warned && isOutOfConnections(test.err)) {
     workerDb.warned = true;
     process.stderr.write(`${outOfConnectionsHint(workerDb.options, workerDb.mode.jobs)}\n`);
@@ -115,8 +115,8 @@ async function prepareProcess(): Promise<void> {
   if (!options) return;
   if (mode.role === 'parallel-main') {
     try {
-      const { checkNamesForWorkers } = await import('../lib/worker-names.js');
-      const { checkJobsCeiling } = await import('../lib/worker-database.js');
+      const { checkNamesForWorkers } = await import('../lib/isolation/worker-names.js');
+      const { checkJobsCeiling } = await import('../lib/isolation/worker-database.js');
       checkNamesForWorkers(options, mode);
       checkJobsCeiling(options, mode.jobs);
     } catch (err) {
@@ -129,12 +129,10 @@ async function prepareProcess(): Promise<void> {
     beginRun();
     process.env[RUN_JOBS_ENV] = '1';
   }
-  const { createWorkerDatabase, exportWorkerEnv } = await import('../lib/worker-database.js');
-  // Resolved again: the jobs just exported are what the connection checks count.
-  const resolved = resolveOptions();
+  const { createWorkerDatabase, exportWorkerEnv } = await import('../lib/isolation/worker-database.js');
   let db;
   try {
-    db = await createWorkerDatabase(resolved, mode);
+    db = await createWorkerDatabase(options, mode);
   } catch (err) {
     // A serial run ends here without mocha's global teardown: give up what this run acquired.
     if (mode.role !== 'worker') {
@@ -145,8 +143,8 @@ async function prepareProcess(): Promise<void> {
     // their defaults (often a developer's own database) from an environment pgdock did not set.
     throw plainBootstrapError(err);
   }
-  exportWorkerEnv(db, resolved);
-  workerDb = { db, options: resolved, mode, kept: false, warned: false };
+  exportWorkerEnv(db, options);
+  workerDb = { db, options, mode, kept: false, warned: false };
 }
 
 /**

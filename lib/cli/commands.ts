@@ -1,14 +1,14 @@
 import { rmdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { sweepLeases, type Lease } from '../leases.js';
-import type { ProviderName, ResolvedOptions } from '../options.js';
-import { sweepDeadChoices } from '../providers/choose-provider.js';
-import { DockerProvider } from '../providers/docker.js';
-import { embeddedServer } from '../providers/embedded-server.js';
-import { redactedUrl, type ServerInfo } from '../server-info.js';
-import { removeEmptyStateFolders } from '../release-server.js';
-import { clearState } from '../state-file.js';
-import { otherLiveServerLeases } from '../server-leases.js';
+import { sweepLeases, type Lease } from '../coordination/leases.js';
+import type { ProviderName, ResolvedOptions } from '../config/options.js';
+import { sweepDeadChoices } from '../server/choose-provider.js';
+import { DockerProvider } from '../server/docker/engine.js';
+import { embeddedServer } from '../server/providers/embedded-server.js';
+import { redactedUrl, type ServerInfo } from '../server/server-info.js';
+import { removeEmptyStateFolders } from '../server/release-server.js';
+import { clearState } from '../coordination/state-file.js';
+import { otherLiveServerLeases } from '../server/server-leases.js';
 import { describeConfig, findAllServers, findProjectServers, settingsOf, type FoundServer } from './project-servers.js';
 
 /** One server as `pgdock status` reports it. */

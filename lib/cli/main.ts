@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { PgdockError } from '../errors.js';
-import { resolveOptions } from '../options.js';
+import { resolveOptions } from '../config/options.js';
 import { downProject, formatStatus, pruneContainers, statusReport } from './commands.js';
 import { serverUrl } from './server-url.js';
 

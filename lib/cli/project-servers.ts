@@ -1,11 +1,11 @@
 import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { ResolvedOptions } from '../options.js';
-import { dockerEngineProblem } from '../providers/choose-provider.js';
-import { DockerProvider, LABELS } from '../providers/docker.js';
-import { ownedStateFolders, postmasterAlive, readRecord } from '../providers/embedded-server.js';
-import type { ServerInfo } from '../server-info.js';
-import { projectKey, serverKey, type ServerOptions } from '../server-key.js';
+import type { ResolvedOptions } from '../config/options.js';
+import { dockerEngineProblem } from '../server/choose-provider.js';
+import { DockerProvider, LABELS } from '../server/docker/engine.js';
+import { ownedStateFolders, postmasterAlive, readRecord } from '../server/providers/embedded-server.js';
+import type { ServerInfo } from '../server/server-info.js';
+import { projectKey, serverKey, type ServerOptions } from '../coordination/server-key.js';
 
 /** One server pgdock started, of any config, as the CLI sees it. */
 export interface FoundServer {

@@ -1,7 +1,7 @@
 import { ErrorCodes, PgdockError } from '../errors.js';
-import type { ResolvedOptions } from '../options.js';
-import { decideProvider } from '../providers/choose-provider.js';
-import { connectionUrl, type ServerInfo } from '../server-info.js';
+import type { ResolvedOptions } from '../config/options.js';
+import { decideProvider } from '../server/choose-provider.js';
+import { connectionUrl, type ServerInfo } from '../server/server-info.js';
 import { describeConfig, findProjectServers, type FoundServer } from './project-servers.js';
 
 /** What `pgdock url` prints: the URL (stdout), and a note (stderr) when it is not the obvious server. */

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { existsSync, readFileSync } from 'node:fs';
-import { readLockOwner } from '../../lib/file-lock.js';
-import { resolveOptions } from '../../lib/options.js';
-import { serverPaths } from '../../lib/server-key.js';
+import { readLockOwner } from '../../lib/coordination/file-lock.js';
+import { resolveOptions } from '../../lib/config/options.js';
+import { serverPaths } from '../../lib/coordination/server-key.js';
 import { ServerWatch, projectServers } from '../support/server-watch.js';
 import { onlyOn, specProvider } from '../support/spec-provider.js';
 import { SampleProject, useSampleProjects } from '../support/sample-project.js';

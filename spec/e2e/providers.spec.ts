@@ -2,10 +2,10 @@ import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
 import postgres from 'postgres';
-import { acquireServerFor } from '../../lib/acquire-server.js';
+import { acquireServerFor } from '../../lib/server/acquire-server.js';
 import { ErrorCodes } from '../../lib/errors.js';
-import { dockerEngineProblem, ENGINE_CHECK_MS } from '../../lib/providers/choose-provider.js';
-import { connectionUrl } from '../../lib/server-info.js';
+import { dockerEngineProblem, ENGINE_CHECK_MS } from '../../lib/server/choose-provider.js';
+import { connectionUrl } from '../../lib/server/server-info.js';
 import { isolatedOptions } from '../support/isolated-server.js';
 import { SampleProject, useSampleProjects } from '../support/sample-project.js';
 import { projectServers } from '../support/server-watch.js';
@@ -89,8 +89,8 @@ describe('choosing a provider (auto) and using servers pgdock does not manage (e
     // The "outside" server: one pgdock started for another project, kept (reuse) like a CI service.
     const host = isolatedOptions({ provider: 'embedded', reuse: true });
     cleanups.push(async () => {
-      const { releaseLease } = await import('../../lib/release-server.js');
-      const { serverPaths } = await import('../../lib/server-key.js');
+      const { releaseLease } = await import('../../lib/server/release-server.js');
+      const { serverPaths } = await import('../../lib/coordination/server-key.js');
       await releaseLease(serverPaths({ ...host.options, provider: 'embedded' }).dir, host.run.runId, { ...host.options, reuse: false });
       await host.cleanup();
     });
@@ -131,8 +131,8 @@ describe('choosing a provider (auto) and using servers pgdock does not manage (e
 
     const host = isolatedOptions({ provider: 'embedded' });
     cleanups.push(async () => {
-      const { releaseLease } = await import('../../lib/release-server.js');
-      const { serverPaths } = await import('../../lib/server-key.js');
+      const { releaseLease } = await import('../../lib/server/release-server.js');
+      const { serverPaths } = await import('../../lib/coordination/server-key.js');
       await releaseLease(serverPaths({ ...host.options, provider: 'embedded' }).dir, host.run.runId, host.options);
       await host.cleanup();
     });

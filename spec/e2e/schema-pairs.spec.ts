@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import postgres from 'postgres';
-import { listMarkedSchemas } from '../../lib/schema-pool.js';
+import { listMarkedSchemas } from '../../lib/isolation/schema-pool.js';
 import { ServerWatch, projectServers } from '../support/server-watch.js';
 import { roundsFor, specProvider } from '../support/spec-provider.js';
 import { SampleProject, useSampleProjects } from '../support/sample-project.js';

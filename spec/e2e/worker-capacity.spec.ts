@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { defaultJobs } from '../../lib/mocha-mode.js';
-import { DEFAULT_MAX_JOBS } from '../../lib/options.js';
+import { defaultJobs } from '../../lib/mocha/mocha-mode.js';
+import { DEFAULT_MAX_JOBS } from '../../lib/config/options.js';
 import { SampleProject, useSampleProjects } from '../support/sample-project.js';
 import { ServerWatch, projectServers } from '../support/server-watch.js';
 import { onlyOn } from '../support/spec-provider.js';

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { connectionUrl } from '../../lib/server-info.js';
+import { connectionUrl } from '../../lib/server/server-info.js';
 import { holdServer, workerDatabases, type HeldServer } from '../support/held-server.js';
 import { REPO_ROOT } from '../support/paths.js';
 import { SampleProject } from '../support/sample-project.js';

@@ -3,10 +3,10 @@ import { chmodSync, mkdtempSync, readdirSync, rmdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PgdockError } from '../../lib/errors.js';
-import { resolveOptions } from '../../lib/options.js';
-import { dockerEngineProblem } from '../../lib/providers/choose-provider.js';
-import { embeddedRoot } from '../../lib/providers/embedded-binaries.js';
-import { DockerProvider } from '../../lib/providers/docker.js';
+import { resolveOptions } from '../../lib/config/options.js';
+import { dockerEngineProblem } from '../../lib/server/choose-provider.js';
+import { embeddedRoot } from '../../lib/server/providers/embedded-binaries.js';
+import { DockerProvider } from '../../lib/server/docker/engine.js';
 import { REPO_ROOT, TEST_IMAGE } from './paths.js';
 import { parseProvider } from './spec-provider.js';
 

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import postgres, { type Sql } from 'postgres';
-import { acquireServerFor } from '../../lib/acquire-server.js';
-import { resolveOptions } from '../../lib/options.js';
-import { chooseProvider } from '../../lib/providers/choose-provider.js';
-import { releaseLease } from '../../lib/release-server.js';
-import type { RunIdentity } from '../../lib/run-identity.js';
-import { serverPaths } from '../../lib/server-key.js';
-import { connectionUrl, type ServerInfo } from '../../lib/server-info.js';
+import { acquireServerFor } from '../../lib/server/acquire-server.js';
+import { resolveOptions } from '../../lib/config/options.js';
+import { chooseProvider } from '../../lib/server/choose-provider.js';
+import { releaseLease } from '../../lib/server/release-server.js';
+import type { RunIdentity } from '../../lib/coordination/run-identity.js';
+import { serverPaths } from '../../lib/coordination/server-key.js';
+import { connectionUrl, type ServerInfo } from '../../lib/server/server-info.js';
 import type { SampleProject } from './sample-project.js';
 
 /** A lease on a sample project's server held by this process, with an admin client on it. */

@@ -2,7 +2,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { withFileLock } from '../../lib/file-lock.js';
+import { withFileLock } from '../../lib/coordination/file-lock.js';
 import { REPO_ROOT, scratchRoot } from './paths.js';
 
 const NPM_QUIET = ['--no-audit', '--no-fund', '--loglevel=error', '--prefer-offline'];

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { resolveOptions, type PgdockOptions, type ResolvedOptions } from '../../lib/options.js';
-import type { RunIdentity } from '../../lib/run-identity.js';
-import { projectKey } from '../../lib/server-key.js';
+import { resolveOptions, type PgdockOptions, type ResolvedOptions } from '../../lib/config/options.js';
+import type { RunIdentity } from '../../lib/coordination/run-identity.js';
+import { projectKey } from '../../lib/coordination/server-key.js';
 import { removeProjectServers } from './server-watch.js';
 import { providerSettings } from './spec-provider.js';
 import { TEST_IMAGE, scratchRoot } from './paths.js';

@@ -3,8 +3,8 @@
 // thread does: sweep what dead owners left, then fill in the background.
 import { hostname } from 'node:os';
 import postgres from 'postgres';
-import { processStartTime } from '../../lib/leases.js';
-import { SchemaPool, sweepSchemas } from '../../lib/schema-pool.js';
+import { processStartTime } from '../../lib/coordination/leases.js';
+import { SchemaPool, sweepSchemas } from '../../lib/isolation/schema-pool.js';
 
 interface Start {
   url: string;

@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { resolveOptions } from '../../lib/options.js';
-import { projectKey } from '../../lib/server-key.js';
+import { resolveOptions } from '../../lib/config/options.js';
+import { projectKey } from '../../lib/coordination/server-key.js';
 import { removeProjectServers } from './server-watch.js';
 import { installedPackageDir, type InstallFlavor } from './installed-package.js';
 import { TEST_IMAGE, scratchRoot } from './paths.js';

@@ -1,5 +1,5 @@
 import postgres from 'postgres';
-import { connectionUrl, type ServerInfo } from '../../lib/server-info.js';
+import { connectionUrl, type ServerInfo } from '../../lib/server/server-info.js';
 
 /** One statement on a server, on a connection of its own. */
 export async function queryServer<T>(info: ServerInfo, text: string): Promise<T[]> {

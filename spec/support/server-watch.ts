@@ -1,7 +1,7 @@
 import Docker from 'dockerode';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { embeddedRoot } from '../../lib/providers/embedded-binaries.js';
+import { embeddedRoot } from '../../lib/server/providers/embedded-binaries.js';
 import { specProvider } from './spec-provider.js';
 
 const docker = new Docker();

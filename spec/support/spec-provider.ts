@@ -1,4 +1,4 @@
-import type { ConcreteProvider } from '../../lib/options.js';
+import type { ConcreteProvider } from '../../lib/config/options.js';
 
 /** The provider this suite run tests, decided once by the global setup (read late: serial mode loads specs first). */
 export function specProvider(): ConcreteProvider {

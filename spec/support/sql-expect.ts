@@ -1,5 +1,5 @@
 import * as chai from 'chai';
-import pgdockChai from '../../lib/sql-assertions.js';
+import pgdockChai from '../../lib/chai/sql-assertions.js';
 
 chai.use(pgdockChai);
 

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { ErrorCodes, PgdockError, describeValue, printable, redactSecrets } from '../../lib/errors.js';
-import { connectionUrl, redactedUrl } from '../../lib/server-info.js';
+import { connectionUrl, redactedUrl } from '../../lib/server/server-info.js';
 
 describe('errors', function () {
   it('PgdockError carries code, context and a Hint line, and survives the state file round trip', function () {

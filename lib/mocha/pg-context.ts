@@ -1,0 +1,259 @@
+import { hostname } from 'node:os';
+import postgres, { type Sql } from 'postgres';
+import { acquireServerSync } from '../sync/acquire-sync.js';
+import { processStartTime } from '../coordination/leases.js';
+import { resolveOptions, type ResolvedOptions } from '../config/options.js';
+import { resolvePairSetup } from '../isolation/pair-setup.js';
+import { currentRun } from '../coordination/run-identity.js';
+import { testDatabaseName } from '../isolation/database-pool.js';
+import { createNonce, quoteIdentifier, schemaPairNames } from '../isolation/schema-names.js';
+import { PairClient, type PairNames } from '../sync/schema-pairs.js';
+import { renderFixture, type FixtureValues, type RenderedFixture } from '../fixtures/fixtures.js';
+import { QueryLog } from './report-context.js';
+import { connectionUrl, hideSecretsWhenPrinted, redactedUrl, summarizeServer, type ServerInfo, type ServerSummary } from '../server/server-info.js';
+import { isServerGone, noteServer, throwIfServerGone } from '../server/server-gone.js';
+
+/** Which schema of the pair. */
+export type SchemaRole = 'source' | 'destination';
+
+/** What a test sees as `this.pg`. */
+export interface PgContext {
+  /** A postgres.js client on the shared server (one pool per worker process). */
+  readonly sql: Sql;
+  /** A connection URL with the password, for the code under test. Printing `this.pg` shows it redacted. */
+  readonly url: string;
+  /** Where the server is; no credentials. */
+  readonly server: ServerSummary;
+  /** This test's source schema, `src_<title>_<nonce>`: created on first read, dropped after the test. */
+  readonly source: string;
+  /** This test's destination schema, `dst_<title>_<nonce>`, created together with `source`. */
+  readonly destination: string;
+  /** In `isolation: 'database'`, this test's own database (`sql` and `url` point at it); else undefined. */
+  readonly database: string | undefined;
+  /** `schema."name"` for a table in this test's pair, quoted so tests never hand-quote. */
+  table(name: string, role?: SchemaRole): string;
+  /** A postgres.js client whose `search_path` is one schema of the pair (closed after the test). */
+  sqlFor(role: SchemaRole): Sql;
+  /**
+   * Renders a YAML template from the fixtures dir with this test's values: `${source.schema}`,
+   * `${destination.schema}`, `${postgres.host}`, `${postgres.port}`, `${postgres.url}`,
+   * `${postgres.user}`, `${postgres.database}`, plus `extra` (which may override them).
+   */
+  fixture(nameOrPath: string, extra?: FixtureValues): RenderedFixture;
+}
+
+function mergeValues(base: FixtureValues, extra: FixtureValues): FixtureValues {
+  const out: FixtureValues = { ...base };
+  for (const [k, v] of Object.entries(extra)) {
+    const prev = out[k];
+    out[k] = v && typeof v === 'object' && prev && typeof prev === 'object' ? mergeValues(prev, v) : v;
+  }
+  return out;
+}
+
+/** The part of a Mocha runnable pgdock needs. */
+export interface TimedRunnable {
+  title?: string;
+  /** Set on hooks: the test the hook runs for (its title names the pair). */
+  testTitle?: string;
+  timeout(): number;
+  timeout(ms: number): unknown;
+}
+
+/** One test's (or one file's) use of pgdock, finished by the plugin's after hook. */
+export interface PgScope {
+  context: PgContext;
+  /** Names this scope handed out (tables from table(), the pair's schemas), for chai's `.exist` / `.empty`. */
+  names: Map<string, 'table' | 'schema'>;
+  /** Releases what the scope claimed: the pair is dropped in the background, or kept when `failed` and asked to. */
+  finish(failed: boolean, error?: { message: string }): void;
+  /** What a failure report should show: the server (if this scope started or used it) and the pair. */
+  describe(): { server: ServerInfo | undefined; pair: Record<string, string | undefined> | undefined };
+}
+
+let server: ServerInfo | undefined;
+let failure: Error | undefined;
+let client: Sql | undefined;
+let pairs: PairClient | undefined;
+let options: ResolvedOptions | undefined;
+
+/** The SQL the current test ran through pgdock's clients, for failure reports. */
+export const queryLog = new QueryLog();
+const recordQuery = (_connection: unknown, query: string): void => queryLog.record(query);
+
+function processOptions(): ResolvedOptions {
+  options ??= resolveOptions();
+  return options;
+}
+
+/** The server for this process, acquired on first call (synchronously); a failure is remembered. */
+export function processServer(runnable?: TimedRunnable): ServerInfo {
+  throwIfServerGone();
+  if (server) return server;
+  if (failure) throw failure;
+  const started = Date.now();
+  try {
+    server = acquireServerSync();
+    noteServer(server);
+  } catch (err) {
+    failure = err as Error;
+    throw err;
+  } finally {
+    extendTimeout(runnable, Date.now() - started);
+  }
+  return server;
+}
+
+/** Waiting for pgdock is not the test's time: give it back to the test's timeout. */
+function extendTimeout(runnable: TimedRunnable | undefined, spentMs: number): void {
+  const timeout = runnable?.timeout() ?? 0;
+  if (timeout > 0 && spentMs > 0) runnable?.timeout(timeout + spentMs);
+}
+
+function processClient(info: ServerInfo): Sql {
+  client ??= postgres(connectionUrl(info), { max: 4, onnotice: () => {}, debug: recordQuery });
+  return client;
+}
+
+function processPairs(info: ServerInfo): PairClient {
+  if (!pairs) {
+    const opts = processOptions();
+    pairs = new PairClient({
+      isolation: opts.isolation,
+      server: info,
+      setup: resolvePairSetup(opts),
+      owner: { pid: process.pid, pidStart: processStartTime(process.pid), host: hostname(), run: currentRun().runId },
+      size: opts.poolSize,
+    });
+  }
+  return pairs;
+}
+
+/** Builds `this.pg` for one test; nothing starts until one of its properties is read. */
+export function createPgScope(runnable: () => TimedRunnable | undefined): PgScope {
+  let used = false;
+  const info = (): ServerInfo => {
+    used = true;
+    return processServer(runnable());
+  };
+  let pair: PairNames | undefined;
+  let testSql: Sql | undefined;
+  const scoped = new Map<SchemaRole, Sql>();
+  const perDatabase = (): boolean => processOptions().isolation === 'database';
+  const claimed = (): PairNames => {
+    if (!pair) {
+      const r = runnable();
+      const title = r?.testTitle ?? r?.title ?? 'test';
+      const nonce = createNonce();
+      const names: PairNames = schemaPairNames(title, nonce);
+      if (perDatabase()) names.database = testDatabaseName(title, nonce);
+      const started = Date.now();
+      processPairs(info()).claim(names);
+      extendTimeout(r, Date.now() - started);
+      pair = names;
+    }
+    return pair;
+  };
+  const names = new Map<string, 'table' | 'schema'>();
+  const schema = (role: SchemaRole): string => {
+    const name = role === 'source' ? claimed().source : claimed().destination;
+    names.set(name, 'schema');
+    return name;
+  };
+  // In database isolation the test's database is where sql and url point; else the shared one.
+  const target = (): ServerInfo => (perDatabase() ? { ...info(), database: claimed().database! } : info());
+
+  const context = {} as PgContext;
+  Object.defineProperties(context, {
+    sql: {
+      enumerable: true,
+      get: () => {
+        if (!perDatabase()) return processClient(info());
+        testSql ??= postgres(connectionUrl(target()), { max: 2, onnotice: () => {}, debug: recordQuery });
+        return testSql;
+      },
+    },
+    url: { enumerable: false, get: () => connectionUrl(target()) },
+    server: { enumerable: true, get: () => summarizeServer(info()) },
+    source: { enumerable: true, get: () => schema('source') },
+    destination: { enumerable: true, get: () => schema('destination') },
+    database: { enumerable: true, get: () => (perDatabase() ? claimed().database : undefined) },
+    table: {
+      value: (name: string, role: SchemaRole = 'source') => {
+        if (typeof name !== 'string' || name === '') throw new TypeError(`this.pg.table() needs a table name, got ${JSON.stringify(name)}`);
+        if (role !== 'source' && role !== 'destination') throw new TypeError(`this.pg.table() role must be 'source' or 'destination', got ${JSON.stringify(role)}`);
+        const qualified = `${schema(role)}.${quoteIdentifier(name)}`;
+        names.set(qualified, 'table');
+        return qualified;
+      },
+    },
+    fixture: {
+      value: (nameOrPath: string, extra: FixtureValues = {}) => {
+        const where = target();
+        const values: FixtureValues = {
+          source: { schema: schema('source') },
+          destination: { schema: schema('destination') },
+          postgres: { host: where.host, port: where.port, url: connectionUrl(where), user: where.user, database: where.database },
+        };
+        return renderFixture(nameOrPath, mergeValues(values, extra), processOptions().fixturesDir);
+      },
+    },
+    sqlFor: {
+      value: (role: SchemaRole) => {
+        if (role !== 'source' && role !== 'destination') throw new TypeError(`this.pg.sqlFor() role must be 'source' or 'destination', got ${JSON.stringify(role)}`);
+        let sql = scoped.get(role);
+        if (!sql) {
+          sql = postgres(connectionUrl(target()), { max: 2, onnotice: () => {}, debug: recordQuery, connection: { search_path: schema(role) } });
+          scoped.set(role, sql);
+        }
+        return sql;
+      },
+    },
+  });
+  hideSecretsWhenPrinted(context, () => ({
+    ...(server ? { url: redactedUrl(pair?.database ? { ...server, database: pair.database } : server), server: summarizeServer(server) } : { server: 'not started (nothing has used it yet)' }),
+    ...(pair ?? {}),
+  }));
+
+  return {
+    context,
+    names,
+    describe: () => ({
+      server: used && server ? (pair?.database ? { ...server, database: pair.database } : server) : undefined,
+      pair: pair ? { source: pair.source, destination: pair.destination, database: pair.database } : undefined,
+    }),
+    finish(failed, error) {
+      for (const sql of [...scoped.values(), ...(testSql ? [testSql] : [])]) void sql.end({ timeout: 1 }).catch(() => {});
+      scoped.clear();
+      testSql = undefined;
+      if (!pair || !pairs) return;
+      // Nothing is left to keep on a server that is gone, and the failure must stay one line.
+      const keep = failed && processOptions().keepOnFailure && !isServerGone();
+      pairs.release(pair, keep ? processOptions().keepFor : undefined);
+      if (keep) {
+        const until = new Date(Date.now() + processOptions().keepFor).toISOString();
+        const where = pair.database ? ` in database ${pair.database}` : '';
+        const url = pair.database ? `"$(npx pgdock url | sed 's#/[^/]*$#/${pair.database}#')"` : '"$(npx pgdock url)"';
+        const line = `pgdock kept this test's schemas ${pair.source} and ${pair.destination}${where} until ${until}. Inspect them with:\n` +
+          `  PGOPTIONS='-c search_path=${pair.source},${pair.destination}' psql ${url}`;
+        process.stderr.write(`${line}\n`);
+        if (error) error.message += `\n${line}`;
+      }
+      pair = undefined;
+    },
+  };
+}
+
+/** Closes this process's client so the process can exit; the next use opens a new one. */
+export async function closeProcessClient(): Promise<void> {
+  const current = client;
+  client = undefined;
+  await current?.end({ timeout: 1 });
+}
+
+/** Drops this process's prepared pairs and stops its pool thread (mocha's main process, serial runs). */
+export function closeProcessPairs(): void {
+  const current = pairs;
+  pairs = undefined;
+  current?.close();
+}

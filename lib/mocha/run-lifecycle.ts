@@ -1,0 +1,59 @@
+import { createDebug } from '../debug.js';
+import { resolveOptions } from '../config/options.js';
+import { forgetProviderChoice } from '../server/choose-provider.js';
+import { releaseRunLeases } from '../server/release-server.js';
+import { beginManagedRun, currentRun } from '../coordination/run-identity.js';
+
+const log = createDebug('run');
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+let ending: Promise<void> | undefined;
+let active = false;
+let onSignal: ((signal: NodeJS.Signals) => void) | undefined;
+
+/**
+ * In mocha's main process, before workers fork: announce a fresh run and clean up on Ctrl-C.
+ * Once per run: a serial run with per-worker databases begins it earlier, before its files load.
+ */
+export function beginRun(): void {
+  if (active) return;
+  active = true;
+  const run = beginManagedRun();
+  log('run %s begins (main pid %d)', run.runId, run.ownerPid);
+  ending = undefined;
+  if (onSignal) return;
+  let handling = false;
+  onSignal = (signal) => {
+    if (handling) return; // mocha re-raises SIGINT after stopping its workers
+    handling = true;
+    log('%s: releasing run before exit', signal);
+    void endRun().finally(() => {
+      for (const s of SIGNALS) if (onSignal) process.removeListener(s, onSignal);
+      onSignal = undefined;
+      process.kill(process.pid, signal);
+    });
+  };
+  for (const s of SIGNALS) process.on(s, onSignal);
+}
+
+/** In mocha's main process, after all workers are done: release this run's leases (once). */
+export function endRun(): Promise<void> {
+  ending ??= (async () => {
+    const run = currentRun();
+    if (!run.managed) return;
+    const options = resolveOptions();
+    forgetProviderChoice(options, run.runId);
+    const { removed } = await releaseRunLeases(options, run.runId);
+    if (removed.length > 0) log('removed %d server(s) at the end of run %s', removed.length, run.runId);
+  })().finally(() => {
+    active = false;
+  });
+  return ending;
+}
+
+/** Stops listening for signals (after a normal end). */
+export function stopSignalCleanup(): void {
+  if (!onSignal) return;
+  for (const s of SIGNALS) process.removeListener(s, onSignal);
+  onSignal = undefined;
+}

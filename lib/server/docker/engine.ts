@@ -1,0 +1,277 @@
+import { randomBytes } from 'node:crypto';
+import type Docker from 'dockerode';
+import { createDebug } from '../../debug.js';
+import { ErrorCodes, PgdockError, redactSecrets } from '../../errors.js';
+import { DEFAULT_IMAGE, type ResolvedOptions } from '../../config/options.js';
+import type { ServerInfo } from '../server-info.js';
+
+const log = createDebug('docker');
+
+/** Labels every pgdock container carries; they, not the state file, are the truth. */
+export const LABELS = {
+  marker: 'pgdock',
+  key: 'pgdock.key',
+  project: 'pgdock.project',
+  projectRoot: 'pgdock.project-root',
+  stateDir: 'pgdock.state-dir',
+} as const;
+
+/** Settings that make a throwaway test server fast: nothing is ever synced to disk. */
+export const SPEED_ARGS = ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'];
+
+const FALLBACK_PGDATA = '/var/lib/postgresql/data';
+
+/** A container found by labels. */
+export interface FoundContainer {
+  id: string;
+  image: string;
+  state: string;
+  labels: Record<string, string>;
+  created: number;
+}
+
+function statusCode(err: unknown): number | undefined {
+  return (err as { statusCode?: number } | null)?.statusCode;
+}
+
+/** Which engine dockerode will talk to, in the words of `DOCKER_HOST`. */
+export function describeDockerTarget(env: Record<string, string | undefined> = process.env): string {
+  return env.DOCKER_HOST ? `DOCKER_HOST=${env.DOCKER_HOST}` : 'the default socket /var/run/docker.sock';
+}
+
+/** The host to reach published ports on: the DOCKER_HOST machine, else loopback. */
+export function publishedHost(env: Record<string, string | undefined> = process.env): string {
+  const dockerHost = env.DOCKER_HOST;
+  if (!dockerHost || dockerHost.startsWith('unix://') || dockerHost.startsWith('npipe://')) return '127.0.0.1';
+  try {
+    const host = new URL(dockerHost.includes('//') ? dockerHost : `tcp://${dockerHost}`).hostname;
+    return host.replace(/^\[|\]$/g, '') || '127.0.0.1';
+  } catch {
+    return '127.0.0.1';
+  }
+}
+
+/** What to do when an image cannot be pulled: fix the image, or use a server that needs none. */
+export function imageHint(image: string): string {
+  const alternatives = 'PGDOCK_PROVIDER=embedded (Postgres from npm packages, no Docker image), PGDOCK_IMAGE=<an image on this machine> (`docker images` lists them), or PGDOCK_URL=postgres://user:password@host:5432/db (a server you run)';
+  return image === DEFAULT_IMAGE
+    ? `The default image could not be pulled (no registry access?). Use ${alternatives}.`
+    : `Check the name in PGDOCK_IMAGE and log in to its registry, or use ${alternatives}.`;
+}
+
+function unavailable(detail: string): PgdockError {
+  const target = describeDockerTarget();
+  return new PgdockError(
+    ErrorCodes.DOCKER_UNAVAILABLE,
+    `No Docker engine answered at ${target}: ${detail}.`,
+    process.env.DOCKER_HOST
+      ? 'Start the engine behind DOCKER_HOST, or unset DOCKER_HOST to use the local socket.'
+      : 'Start Docker (e.g. `sudo dockerd &` or Docker Desktop), or set DOCKER_HOST to a reachable engine.',
+    { dockerTarget: target },
+  );
+}
+
+/** What the engine says of a container right now. */
+export interface ContainerStatus {
+  state: 'running' | 'exited' | 'removed';
+  exitCode?: number;
+  /** When it stopped (ISO), for an exited container. */
+  finishedAt?: string;
+  oomKilled?: boolean;
+}
+
+/**
+ * One inspect of a container, with no ping first: the cheap check of a server that stopped
+ * answering. Throws `ERR_PGDOCK_DOCKER_UNAVAILABLE` when the engine does not answer either.
+ */
+export async function containerStatus(id: string, timeoutMs = 3_000): Promise<ContainerStatus> {
+  const { default: DockerClient } = await import('dockerode');
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const data = await Promise.race([
+      new DockerClient().getContainer(id).inspect(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+      }),
+    ]);
+    if (!data.State.Running) {
+      return { state: 'exited', exitCode: data.State.ExitCode, finishedAt: data.State.FinishedAt, oomKilled: data.State.OOMKilled };
+    }
+    return { state: 'running' };
+  } catch (err) {
+    if (statusCode(err) === 404) return { state: 'removed' };
+    throw unavailable((err as NodeJS.ErrnoException).code ?? (err as Error).message);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Talks to the Docker engine for pgdock: finds, creates, waits for and removes labelled containers. */
+export class DockerProvider {
+  private constructor(private readonly docker: Docker) {}
+
+  /** Connects and pings; throws `ERR_PGDOCK_DOCKER_UNAVAILABLE` naming the socket or host tried. */
+  static async connect(timeoutMs = 3_000): Promise<DockerProvider> {
+    const { default: DockerClient } = await import('dockerode');
+    let docker: Docker;
+    try {
+      docker = new DockerClient();
+    } catch (err) {
+      throw unavailable((err as Error).message);
+    }
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        docker.ping(),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+        }),
+      ]);
+    } catch (err) {
+      throw unavailable((err as NodeJS.ErrnoException).code ?? (err as Error).message);
+    } finally {
+      clearTimeout(timer);
+    }
+    return new DockerProvider(docker);
+  }
+
+  async findContainers(labels: Record<string, string>): Promise<FoundContainer[]> {
+    const filters = { label: Object.entries(labels).map(([k, v]) => (v === '' ? k : `${k}=${v}`)) };
+    const list = await this.docker.listContainers({ all: true, filters });
+    return list.map((c) => ({ id: c.Id, image: c.Image, state: c.State, labels: c.Labels, created: c.Created }));
+  }
+
+  /** Makes sure the image is there, pulling it with progress on stderr; returns its PGDATA. */
+  async ensureImage(image: string): Promise<string> {
+    try {
+      return pgdataOf(await this.docker.getImage(image).inspect());
+    } catch (err) {
+      if (statusCode(err) !== 404) throw err;
+    }
+    await this.pull(image);
+    return pgdataOf(await this.docker.getImage(image).inspect());
+  }
+
+  private async pull(image: string): Promise<void> {
+    process.stderr.write(`pgdock: pulling ${image} ...\n`);
+    const fail = (detail: string): PgdockError =>
+      new PgdockError(
+        ErrorCodes.IMAGE_MISSING,
+        `The image ${image} is not on this machine and pulling it failed: ${detail.trim()}.`,
+        imageHint(image),
+        { image },
+      );
+    let stream: NodeJS.ReadableStream;
+    try {
+      stream = await this.docker.pull(image);
+    } catch (err) {
+      throw fail((err as { json?: { message?: string } }).json?.message ?? (err as Error).message);
+    }
+    const shown = new Map<string, string>();
+    await new Promise<void>((resolve, reject) => {
+      this.docker.modem.followProgress(
+        stream,
+        (err: Error | null) => (err ? reject(fail(err.message)) : resolve()),
+        (event: { id?: string; status?: string; error?: string }) => {
+          if (event.error) return;
+          const line = `${event.id ? `${event.id}: ` : ''}${event.status ?? ''}`;
+          if (event.status && shown.get(event.id ?? '') !== event.status) {
+            shown.set(event.id ?? '', event.status);
+            process.stderr.write(`pgdock: ${line}\n`);
+          }
+        },
+      );
+    });
+  }
+
+  /** Creates and starts the server container; the deterministic name makes a second create fail loudly. */
+  async createServer(options: ResolvedOptions, name: string, labels: Record<string, string>, pgdata: string): Promise<string> {
+    const password = randomBytes(18).toString('base64url');
+    const remote = publishedHost() !== '127.0.0.1';
+    const container = await this.docker.createContainer({
+      name,
+      Image: options.image,
+      Env: [`POSTGRES_USER=${options.user}`, `POSTGRES_PASSWORD=${password}`, `POSTGRES_DB=${options.database}`, `PGDATA=${pgdata}`],
+      Cmd: ['postgres', ...SPEED_ARGS, ...options.postgresArgs],
+      Labels: labels,
+      ExposedPorts: { '5432/tcp': {} },
+      HostConfig: {
+        PortBindings: { '5432/tcp': [{ HostIp: remote ? '0.0.0.0' : '127.0.0.1', HostPort: '' }] },
+        Tmpfs: { [pgdata]: 'rw' },
+      },
+    });
+    log('created %s (%s)', container.id.slice(0, 12), name);
+    await container.start();
+    return container.id;
+  }
+
+  /**
+   * Reads host port and credentials back from a container: how a lost state file is rebuilt. `args`
+   * are the `postgres` arguments it runs with beyond pgdock's speed settings (its `postgresArgs`).
+   */
+  async describe(id: string, image: string): Promise<{ info: ServerInfo; running: boolean; args: string[] }> {
+    const data = await this.docker.getContainer(id).inspect();
+    const cmd = data.Config.Cmd ?? [];
+    const args = cmd[0] === 'postgres' && SPEED_ARGS.every((a, i) => cmd[i + 1] === a) ? cmd.slice(1 + SPEED_ARGS.length) : cmd;
+    const env = new Map((data.Config.Env ?? []).map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
+    const binding = data.NetworkSettings.Ports?.['5432/tcp']?.[0];
+    const info: ServerInfo = {
+      provider: 'docker',
+      host: publishedHost(),
+      port: Number(binding?.HostPort ?? 0),
+      user: env.get('POSTGRES_USER') ?? 'postgres',
+      password: env.get('POSTGRES_PASSWORD') ?? '',
+      database: env.get('POSTGRES_DB') ?? env.get('POSTGRES_USER') ?? 'postgres',
+      containerId: data.Id,
+      image,
+    };
+    return { info, running: data.State.Running && info.port > 0, args };
+  }
+
+  async isRunning(id: string): Promise<boolean> {
+    try {
+      return (await this.docker.getContainer(id).inspect()).State.Running;
+    } catch (err) {
+      if (statusCode(err) === 404) return false;
+      throw err;
+    }
+  }
+
+  /** The last lines the container printed, secrets removed: for startup errors. */
+  async logTail(id: string, lines = 20): Promise<string> {
+    try {
+      const buffer = (await this.docker.getContainer(id).logs({ stdout: true, stderr: true, tail: lines, follow: false })) as Buffer;
+      return redactSecrets(demuxLogs(buffer)).trimEnd();
+    } catch (err) {
+      return `(logs unavailable: ${(err as Error).message})`;
+    }
+  }
+
+  /** Removes a container and its anonymous volumes; a missing one is not an error. */
+  async remove(id: string): Promise<void> {
+    try {
+      await this.docker.getContainer(id).remove({ force: true, v: true });
+      log('removed %s', id.slice(0, 12));
+    } catch (err) {
+      const code = statusCode(err);
+      if (code !== 404 && code !== 409) throw err; // 409: removal already in progress
+    }
+  }
+}
+
+function pgdataOf(image: { Config?: { Env?: string[] } }): string {
+  const entry = (image.Config?.Env ?? []).find((e) => e.startsWith('PGDATA='));
+  return entry ? entry.slice('PGDATA='.length) : FALLBACK_PGDATA;
+}
+
+/** Docker multiplexes stdout/stderr with 8-byte frame headers when there is no TTY. */
+function demuxLogs(buffer: Buffer): string {
+  let out = '';
+  let offset = 0;
+  while (offset + 8 <= buffer.length && (buffer[offset] === 1 || buffer[offset] === 2) && buffer[offset + 1] === 0) {
+    const size = buffer.readUInt32BE(offset + 4);
+    out += buffer.subarray(offset + 8, offset + 8 + size).toString('utf8');
+    offset += 8 + size;
+  }
+  return offset === 0 ? buffer.toString('utf8') : out;
+}

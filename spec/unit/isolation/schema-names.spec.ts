@@ -1,0 +1,49 @@
+import { expect } from 'chai';
+import fc from 'fast-check';
+import { MAX_IDENTIFIER_BYTES, createNonce, isPlainIdentifier, quoteIdentifier, schemaPairNames, slugify } from '../../../lib/isolation/schema-names.js';
+
+const anyTitle = fc.oneof(
+  fc.string({ unit: 'binary', maxLength: 500 }),
+  fc.string({ unit: 'grapheme', maxLength: 500 }),
+  fc.constantFrom('', ' ', "'; drop schema public cascade; --", '"quoted"', 'a'.repeat(500), 'Ünïcödé ñame 日本語', '$1', '\0\n\t'),
+);
+
+describe('schema pair names', function () {
+  it('for any title: valid unquoted identifiers of at most 63 bytes, nothing SQL can be injected through', function () {
+    fc.assert(
+      fc.property(anyTitle, (title) => {
+        const { source, destination } = schemaPairNames(title);
+        for (const name of [source, destination]) {
+          expect(name).to.match(/^(src|dst)_[a-z0-9_]+$/);
+          expect(isPlainIdentifier(name)).to.equal(true);
+          expect(Buffer.byteLength(name)).to.be.at.most(MAX_IDENTIFIER_BYTES);
+        }
+        expect(destination.slice(4)).to.equal(source.slice(4));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('no collision over 10,000 draws, even for one and the same title', function () {
+    fc.assert(
+      fc.property(fc.array(anyTitle, { minLength: 10_000, maxLength: 10_000 }), fc.boolean(), (titles, sameTitle) => {
+        const names = new Set(titles.map((t) => schemaPairNames(sameTitle ? 'same' : t).source));
+        expect(names.size).to.equal(10_000);
+      }),
+      { numRuns: 3 },
+    );
+  });
+
+  it('slugs keep what they can of the title', function () {
+    expect(slugify('Copies 3 rows: full_refresh/replace!', 40)).to.equal('copies_3_rows_full_refresh_replace');
+    expect(slugify('', 40)).to.equal('test');
+    expect(slugify('日本語', 40)).to.equal('test');
+    expect(slugify('a'.repeat(100), 10)).to.equal('aaaaaaaaaa');
+    expect(createNonce()).to.match(/^[0-9a-z]{12}$/);
+  });
+
+  it('quoteIdentifier always quotes and doubles embedded quotes', function () {
+    expect(quoteIdentifier('user')).to.equal('"user"');
+    expect(quoteIdentifier('a"b')).to.equal('"a""b"');
+  });
+});
