@@ -6,7 +6,7 @@ import { leaseFor, sweepLeases, writeLease } from '../coordination/leases.js';
 import { recordServerLease } from './server-leases.js';
 import { resolveOptions, type PgdockOptions, type ResolvedOptions } from '../config/options.js';
 import { chooseProvider, forgetProviderChoice } from './choose-provider.js';
-import { loadProvider } from './providers/provider.js';
+import { loadProvider } from './providers/load-provider.js';
 import { probeSql } from './readiness.js';
 import { currentRun, type RunIdentity } from '../coordination/run-identity.js';
 import { serverKey, serverPaths, type ServerOptions } from '../coordination/server-key.js';

@@ -7,7 +7,7 @@ import { hasLease, removeLease, sweepLeases } from '../coordination/leases.js';
 import type { ResolvedOptions } from '../config/options.js';
 import { existsSync } from 'node:fs';
 import type { ConcreteProvider } from '../config/options.js';
-import { loadProvider } from './providers/provider.js';
+import { loadProvider } from './providers/load-provider.js';
 import { projectKey } from '../coordination/server-key.js';
 import { clearState, readState, type ServerState } from '../coordination/state-file.js';
 import { sweepSchemas } from '../isolation/schema-pool.js';
