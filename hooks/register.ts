@@ -117,7 +117,7 @@ async function prepareProcess(): Promise<void> {
     try {
       const { checkNamesForWorkers } = await import('../lib/isolation/worker-names.js');
       const { checkJobsCeiling } = await import('../lib/isolation/worker-database.js');
-      checkNamesForWorkers(options, mode);
+      checkNamesForWorkers(options, mode.jobs);
       checkJobsCeiling(options, mode.jobs);
     } catch (err) {
       throw plainBootstrapError(err);
