@@ -12,7 +12,7 @@ import { currentRun, type RunIdentity } from '../coordination/run-identity.js';
 import { serverKey, serverPaths, type ServerOptions } from '../coordination/server-key.js';
 import { noteServer } from './server-gone.js';
 import type { ServerInfo } from './server-info.js';
-import { readState, writeState } from '../coordination/state-file.js';
+import { readState, writeState } from './server-state.js';
 
 const log = createDebug('server');
 
