@@ -9,11 +9,17 @@ import tseslint from 'typescript-eslint';
  * lib/mocha do), TypeScript shows these to every file of the program, tsconfig.build.json's
  * `types: ["node"]` notwithstanding: so this rule, not the compiler, keeps them in lib/mocha.
  */
-const MOCHA_GLOBALS = [
+const MOCHA_GLOBAL_NAMES = [
   'after', 'afterEach', 'before', 'beforeEach', 'context', 'describe', 'it', 'run', 'setup', 'specify',
   'suite', 'suiteSetup', 'suiteTeardown', 'teardown', 'test', 'xcontext', 'xdescribe', 'xit', 'xspecify',
   'mocha', 'Mocha',
-].map((name) => ({ name, message: "Mocha's globals belong to lib/mocha/ and hooks/ (the Mocha adapter): take what you need as a parameter, or move the code there." }));
+];
+const MOCHA_MESSAGE = "Mocha's globals belong to lib/mocha/ and hooks/ (the Mocha adapter): take what you need as a parameter, or move the code there.";
+/** no-restricted-globals sees values only; these catch the same names in types (`Mocha.Test`, `typeof it`). */
+const MOCHA_IN_TYPES = [
+  { selector: "TSQualifiedName[left.name='Mocha']", message: MOCHA_MESSAGE },
+  { selector: `TSTypeQuery[exprName.name=/^(${MOCHA_GLOBAL_NAMES.join('|')})$/]`, message: MOCHA_MESSAGE },
+];
 
 /** Node's globals the CommonJS files use (ESLint's `commonjs` source type adds require/module/exports). */
 const NODE_GLOBALS = { process: 'readonly', console: 'readonly', __dirname: 'readonly' };
@@ -41,6 +47,9 @@ export default defineConfig(
   {
     files: ['lib/**/*.ts'],
     ignores: ['lib/mocha/**'],
-    rules: { 'no-restricted-globals': ['error', ...MOCHA_GLOBALS] },
+    rules: {
+      'no-restricted-globals': ['error', ...MOCHA_GLOBAL_NAMES.map((name) => ({ name, message: MOCHA_MESSAGE }))],
+      'no-restricted-syntax': ['error', ...MOCHA_IN_TYPES],
+    },
   },
 );
