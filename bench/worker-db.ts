@@ -55,7 +55,7 @@ async function main(): Promise<void> {
     const createAndMigrate: number[] = [];
     for (let i = 0; i < CLONES + 1; i++) {
       let t = performance.now();
-      const db = await createWorkerDatabase(withSetup, { role: 'worker', jobs: 4, workerId: String(i) });
+      const db = await createWorkerDatabase(withSetup, { jobs: 4, workerId: String(i) });
       const ms = performance.now() - t;
       if (i > 0) clone.push(ms); // the first builds the template
       await admin.unsafe(`drop database ${db.database}`);

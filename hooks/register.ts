@@ -3,7 +3,7 @@
  * `.mocharc.cjs`: `require: ['pgdock/register']`.
  */
 import { inspect } from 'node:util';
-import type { Context, RootHookObject } from 'mocha';
+import type { Context, RootHookObject, Test } from 'mocha';
 import { PgdockError } from '../lib/errors.js';
 import { mochaMode, type MochaMode } from '../lib/mocha/mocha-mode.js';
 import { RUN_JOBS_ENV, resolveOptions, type ResolvedOptions } from '../lib/config/options.js';
@@ -25,7 +25,7 @@ declare module 'mocha' {
 let workerDb: { db: import('../lib/isolation/worker-database.js').WorkerDatabase; options: ResolvedOptions; mode: MochaMode; kept: boolean; warned: boolean } | undefined;
 
 /** With per-worker databases: a failing test keeps the database (keepOnFailure), and running out of connections is explained. */
-async function afterWorkerTest(test: Mocha.Test | undefined): Promise<void> {
+async function afterWorkerTest(test: Test | undefined): Promise<void> {
   if (!workerDb || test?.state !== 'failed' || isServerGone()) return;
   const { isOutOfConnections, keepWorkerDatabase, outOfConnectionsHint } = await import('../lib/isolation/worker-database.js');
   if (!workerDb.warned && isOutOfConnections(test.err)) {
@@ -117,7 +117,7 @@ async function prepareProcess(): Promise<void> {
     try {
       const { checkNamesForWorkers } = await import('../lib/isolation/worker-names.js');
       const { checkJobsCeiling } = await import('../lib/isolation/worker-database.js');
-      checkNamesForWorkers(options, mode);
+      checkNamesForWorkers(options, mode.jobs);
       checkJobsCeiling(options, mode.jobs);
     } catch (err) {
       throw plainBootstrapError(err);

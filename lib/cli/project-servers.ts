@@ -41,7 +41,7 @@ export async function maybeDocker(options: ResolvedOptions): Promise<{ docker?: 
 
 /** Folders of the state dir holding an embedded server's record: of `project`, or of every project (`undefined`). */
 export function stateDirFolders(stateDir: string, project: string | undefined): string[] {
-  let names: string[] = [];
+  let names: string[];
   try {
     names = readdirSync(stateDir);
   } catch {

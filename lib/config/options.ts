@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { ErrorCodes, PgdockError, describeValue } from '../errors.js';
-import { defaultJobs } from '../mocha/mocha-mode.js';
+import { defaultJobs } from './default-jobs.js';
 import { combineProblems, optionHint, unknownEnvProblems, unknownOptionProblems } from './option-problems.js';
 import { parseRoleAttributes, type WorkerRoleAttribute } from './role-attributes.js';
 

@@ -6,7 +6,6 @@ import { sweepDatabases } from './database-pool.js';
 import { createDebug } from '../debug.js';
 import { ErrorCodes, PgdockError, redactSecrets } from '../errors.js';
 import { processStartTime } from '../coordination/leases.js';
-import type { MochaMode } from '../mocha/mocha-mode.js';
 import { OPTION_ENV, PGDOCK_CONNECTIONS_PER_WORKER, type ResolvedOptions } from '../config/options.js';
 import { currentRun } from '../coordination/run-identity.js';
 import { createNonce, quoteIdentifier } from './schema-names.js';
@@ -23,6 +22,14 @@ export interface WorkerDatabase extends DatabaseLogin {
   /** The server it lives on (with pgdock's admin login). */
   server: ServerInfo;
   mark: SchemaMark;
+}
+
+/** Which worker of how many a database is for (what the Mocha adapter's `MochaMode` tells). */
+export interface WorkerSlot {
+  /** How many workers run at once (1 in a serial run). */
+  jobs: number;
+  /** The worker's id, for `{worker}` in `workerDatabaseName`. */
+  workerId: string;
 }
 
 /** `{worker}`, `{run}`, `{pid}` filled in. */
@@ -126,15 +133,15 @@ function toSetupError(err: unknown): PgdockError {
  * and clones this worker's database from it under a temporary name (`pgdock_wtmp_<pid>_…`, swept if
  * this process dies mid-way) before renaming it to its own.
  */
-export async function createWorkerDatabase(options: ResolvedOptions, mode: MochaMode): Promise<WorkerDatabase> {
-  checkJobsCeiling(options, mode.jobs);
+export async function createWorkerDatabase(options: ResolvedOptions, worker: WorkerSlot): Promise<WorkerDatabase> {
+  checkJobsCeiling(options, worker.jobs);
   const run = currentRun();
   const server = await acquireServerFor(options, run);
   noteServer(server);
   const sql = admin(server);
   try {
     await sweepDatabases(sql);
-    await checkConnectionBudget(sql, options, mode.jobs, server.provider);
+    await checkConnectionBudget(sql, options, worker.jobs, server.provider);
     const user = options.workerUser ?? server.user;
     const password = options.workerUser ? (options.workerPassword ?? derivedPassword(server, user)) : server.password;
     if (options.workerUser) await ensureWorkerRole(sql, { name: user, password, attributes: options.workerRoleAttributes }, server.provider);
@@ -143,7 +150,7 @@ export async function createWorkerDatabase(options: ResolvedOptions, mode: Mocha
     if (pidStart) owner.pidStart = pidStart;
     const login = { host: server.host, port: server.port, user, password };
     const template = hasWorkerSetup(options) ? await ensureWorkerTemplate(sql, options, { ...login, database: server.database }, user, owner) : undefined;
-    const name = workerDatabaseName(options.workerDatabaseName, mode.workerId, run.runId);
+    const name = workerDatabaseName(options.workerDatabaseName, worker.workerId, run.runId);
     const mark: SchemaMark = { pgdock: 1, state: 'claimed', owner, key: template?.key ?? 'empty', pair: 'worker' };
     const temp = `pgdock_wtmp_${process.pid}_${createNonce()}`;
     await sql.unsafe(`create database ${temp}${template ? ` template ${template.name}` : ''} owner ${quoteIdentifier(user)}`);
@@ -153,7 +160,7 @@ export async function createWorkerDatabase(options: ResolvedOptions, mode: Mocha
     const db: WorkerDatabase = { ...login, database: name, server, mark };
     // On its own servers pgdock just set the role's password; an external server's role was left as it was.
     if (options.workerUser && server.provider === 'external') await proveLogin(db);
-    log('worker %s (pid %d) has database %s', mode.workerId, process.pid, name);
+    log('worker %s (pid %d) has database %s', worker.workerId, process.pid, name);
     return db;
   } catch (err) {
     throw toSetupError(err);

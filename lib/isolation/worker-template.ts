@@ -6,7 +6,7 @@ import { createDebug } from '../debug.js';
 import { loadSetupFunction } from './setup-module.js';
 import { ErrorCodes, PgdockError, redactSecrets } from '../errors.js';
 import type { ResolvedOptions } from '../config/options.js';
-import { hashInputs } from '../prepare/prepare-once.js';
+import { hashInputs } from '../coordination/inputs-hash.js';
 import { connectionUrl } from '../server/server-info.js';
 import { literal, parseMark, type SchemaMark, type SchemaOwner } from './schema-pool.js';
 import { quoteIdentifier } from './schema-names.js';

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createDebug } from '../debug.js';
+import { defaultJobs } from '../config/default-jobs.js';
 
 const log = createDebug('mocha');
 
@@ -77,11 +77,6 @@ function scanArgs(args: string[]): MochaCliOptions {
     else if (arg.startsWith('--jobs=')) options.jobs = Number(arg.slice('--jobs='.length));
   }
   return options;
-}
-
-/** Mocha's default number of workers: cores − 1, at least 1. */
-export function defaultJobs(): number {
-  return Math.max(1, availableParallelism() - 1);
 }
 
 /**

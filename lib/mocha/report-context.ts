@@ -42,7 +42,7 @@ export async function failureContext(server: ServerInfo | undefined, pair: Recor
   // Gone is already said in the test's own error; probing again would cost every later failure a timeout.
   if (!isServerGone() && !(await probeSql(server, 1_000))) {
     try {
-      const { loadProvider } = await import('../server/providers/provider.js');
+      const { loadProvider } = await import('../server/providers/load-provider.js');
       const provider = await loadProvider(server.provider);
       entries.push({ title: 'pgdock: server log tail (the server did not answer)', value: await provider.logTail(server, 30) });
     } catch (err) {

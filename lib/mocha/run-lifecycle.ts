@@ -2,6 +2,7 @@ import { createDebug } from '../debug.js';
 import { resolveOptions } from '../config/options.js';
 import { forgetProviderChoice } from '../server/choose-provider.js';
 import { releaseRunLeases } from '../server/release-server.js';
+import { sweepRun } from '../isolation/sweep.js';
 import { beginManagedRun, currentRun } from '../coordination/run-identity.js';
 
 const log = createDebug('run');
@@ -36,14 +37,15 @@ export function beginRun(): void {
   for (const s of SIGNALS) process.on(s, onSignal);
 }
 
-/** In mocha's main process, after all workers are done: release this run's leases (once). */
+/** In mocha's main process, after all workers are done: sweep what the run left and release its leases (once). */
 export function endRun(): Promise<void> {
   ending ??= (async () => {
     const run = currentRun();
     if (!run.managed) return;
     const options = resolveOptions();
     forgetProviderChoice(options, run.runId);
-    const { removed } = await releaseRunLeases(options, run.runId);
+    // Each server's leftovers of this run are swept before its lease goes (the last lease may remove it).
+    const { removed } = await releaseRunLeases(options, run.runId, (server) => sweepRun(server, run.runId, options));
     if (removed.length > 0) log('removed %d server(s) at the end of run %s', removed.length, run.runId);
   })().finally(() => {
     active = false;

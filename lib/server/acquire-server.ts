@@ -6,13 +6,13 @@ import { leaseFor, sweepLeases, writeLease } from '../coordination/leases.js';
 import { recordServerLease } from './server-leases.js';
 import { resolveOptions, type PgdockOptions, type ResolvedOptions } from '../config/options.js';
 import { chooseProvider, forgetProviderChoice } from './choose-provider.js';
-import { loadProvider } from './providers/provider.js';
+import { loadProvider } from './providers/load-provider.js';
 import { probeSql } from './readiness.js';
 import { currentRun, type RunIdentity } from '../coordination/run-identity.js';
 import { serverKey, serverPaths, type ServerOptions } from '../coordination/server-key.js';
 import { noteServer } from './server-gone.js';
 import type { ServerInfo } from './server-info.js';
-import { readState, writeState } from '../coordination/state-file.js';
+import { readState, writeState } from './server-state.js';
 
 const log = createDebug('server');
 

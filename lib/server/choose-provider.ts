@@ -107,7 +107,7 @@ function choiceFile(options: ResolvedOptions, runId: string): string {
 /** Decisions of runs whose owner died (killed mocha): nothing will forget them but this. */
 export function sweepDeadChoices(options: ResolvedOptions): void {
   const prefix = `${projectKey(options)}-provider-`;
-  let names: string[] = [];
+  let names: string[];
   try {
     names = readdirSync(options.stateDir).filter((n) => n.startsWith(prefix) && n.endsWith('.json'));
   } catch {

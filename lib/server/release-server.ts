@@ -7,13 +7,12 @@ import { hasLease, removeLease, sweepLeases } from '../coordination/leases.js';
 import type { ResolvedOptions } from '../config/options.js';
 import { existsSync } from 'node:fs';
 import type { ConcreteProvider } from '../config/options.js';
-import { loadProvider } from './providers/provider.js';
+import { loadProvider } from './providers/load-provider.js';
 import { projectKey } from '../coordination/server-key.js';
-import { clearState, readState, type ServerState } from '../coordination/state-file.js';
-import { sweepSchemas } from '../isolation/schema-pool.js';
-import { connectionUrl } from './server-info.js';
+import { clearState } from '../coordination/state-file.js';
+import { readState, type ServerState } from './server-state.js';
+import type { ServerInfo } from './server-info.js';
 import { otherLiveServerLeases, removeServerLease } from './server-leases.js';
-import { isServerGone } from './server-gone.js';
 
 const log = createDebug('server');
 
@@ -86,32 +85,12 @@ export function removeEmptyStateFolders(dir: string): void {
 }
 
 /**
- * Drops every schema pair and database a run's workers left (they are done), except those kept on
- * failure, and the databases its suite made as the worker role ({@link sweepSuiteDatabases}).
+ * Releases every lease `runId` holds among this project's servers (a run may have used several
+ * configs). Before each release, `beforeRelease` gets the server if it is recorded ready: the Mocha
+ * adapter sweeps the run's schemas and databases there (isolation sits above this room, so it is
+ * passed in, not imported).
  */
-async function dropRunSchemas(dir: string, runId: string, options: ResolvedOptions): Promise<void> {
-  const state = readState(join(dir, 'server.json'));
-  // A server this process saw go away holds nothing to drop; connecting would only wait.
-  if (state?.status !== 'ready' || isServerGone()) return;
-  const { default: postgres } = await import('postgres');
-  const sql = postgres(connectionUrl(state.info), { max: 1, onnotice: () => {}, connect_timeout: 5 });
-  try {
-    const { sweepDatabases } = await import('../isolation/database-pool.js');
-    const dropped = [...(await sweepSchemas(sql, (mark) => mark.owner.run === runId)), ...(await sweepDatabases(sql, (mark) => mark.owner.run === runId, true))];
-    if (options.workerDatabase && options.workerUser) {
-      const { sweepSuiteDatabases } = await import('../isolation/suite-databases.js');
-      dropped.push(...(await sweepSuiteDatabases(sql, options.workerUser, runId, state.info.provider)));
-    }
-    if (dropped.length) log('dropped %d schema(s) left by run %s', dropped.length, runId);
-  } catch (err) {
-    log('could not sweep schemas of run %s: %s', runId, (err as Error).message);
-  } finally {
-    await sql.end({ timeout: 1 });
-  }
-}
-
-/** Releases every lease `runId` holds among this project's servers (a run may have used several configs). */
-export async function releaseRunLeases(options: ResolvedOptions, runId: string): Promise<ReleaseResult> {
+export async function releaseRunLeases(options: ResolvedOptions, runId: string, beforeRelease?: (server: ServerInfo) => Promise<void>): Promise<ReleaseResult> {
   const prefix = `${projectKey(options)}-`;
   let names: string[];
   try {
@@ -123,7 +102,10 @@ export async function releaseRunLeases(options: ResolvedOptions, runId: string):
   for (const name of names.filter((n) => n.startsWith(prefix))) {
     const dir = join(options.stateDir, name);
     if (!hasLease(join(dir, 'leases'), runId)) continue;
-    await dropRunSchemas(dir, runId, options);
+    if (beforeRelease) {
+      const state = readState(join(dir, 'server.json'));
+      if (state?.status === 'ready') await beforeRelease(state.info);
+    }
     removed.push(...(await releaseLease(dir, runId, options)).removed);
   }
   return { removed };

@@ -1,5 +1,4 @@
 import { expect } from 'chai';
-import { existsSync, readFileSync } from 'node:fs';
 import { readLockOwner } from '../../lib/coordination/file-lock.js';
 import { resolveOptions } from '../../lib/config/options.js';
 import { serverPaths } from '../../lib/coordination/server-key.js';
@@ -55,7 +54,7 @@ describe('failures are shared, locks are recovered', function () {
     let ended = false;
     void run.done.then(() => (ended = true));
     let holder = 0;
-    let killedAt = 0;
+    let killedAt: number;
     try {
       // Wait for a worker to take the lock (bounded: a run that ends or never locks fails with its output).
       const deadline = Date.now() + 30_000;

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { defaultJobs } from '../../lib/mocha/mocha-mode.js';
+import { defaultJobs } from '../../lib/config/default-jobs.js';
 import { DEFAULT_MAX_JOBS } from '../../lib/config/options.js';
 import { SampleProject, useSampleProjects } from '../support/sample-project.js';
 import { ServerWatch, projectServers } from '../support/server-watch.js';

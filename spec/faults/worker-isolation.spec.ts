@@ -1,10 +1,8 @@
 import { expect } from 'chai';
 import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import postgres from 'postgres';
 import { dropDatabase } from '../../lib/isolation/database-lifecycle.js';
 import { createNonce } from '../../lib/isolation/schema-names.js';
-import { connectionUrl } from '../../lib/server/server-info.js';
 import { holdServer, type HeldServer } from '../support/held-server.js';
 import { REPO_ROOT } from '../support/paths.js';
 import { SampleProject } from '../support/sample-project.js';

@@ -5,7 +5,7 @@ import { sweepLeases } from '../../coordination/leases.js';
 import { waitForSql } from '../readiness.js';
 import { otherLiveServerLeases } from '../server-leases.js';
 import type { ServerInfo } from '../server-info.js';
-import { projectKey, serverKey, serverPaths, type ServerOptions, type ServerPaths } from '../../coordination/server-key.js';
+import { projectKey, serverKey, serverPaths, type ServerOptions } from '../../coordination/server-key.js';
 import { clearState } from '../../coordination/state-file.js';
 import { DockerProvider, LABELS } from '../docker/engine.js';
 import type { ServerProvider } from './provider.js';
@@ -41,8 +41,8 @@ async function sweepOtherConfigs(docker: DockerProvider, options: ServerOptions)
   }
 }
 
-/** Finds this config's container by labels and waits for it, or creates it. Runs under the lock. */
-async function startOrAdopt(options: ServerOptions, _paths: ServerPaths): Promise<ServerInfo> {
+/** Finds this config's container by labels and waits for it, or creates it. Runs under the lock. Labels are its record: it needs no `ServerPaths`. */
+async function startOrAdopt(options: ServerOptions): Promise<ServerInfo> {
   const docker = await DockerProvider.connect();
   const labels = labelsFor(options);
   const deadline = Date.now() + options.startupTimeout;

@@ -112,7 +112,7 @@ interface SymlinkEntry {
 
 /** The package ships its library symlinks as a list (npm cannot pack symlinks); recreates missing ones. */
 function hydrateSymlinks(pkgDir: string): void {
-  let entries: SymlinkEntry[] = [];
+  let entries: SymlinkEntry[];
   try {
     entries = JSON.parse(readFileSync(join(pkgDir, 'native', 'pg-symlinks.json'), 'utf8')) as SymlinkEntry[];
   } catch {

@@ -1,6 +1,6 @@
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chownSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { basename, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -164,7 +164,7 @@ async function spawnPostmaster(binaries: { postgres: string }, runtimeDir: strin
 /** With reuse off, this project's embedded servers of other configs whose runs are gone are leftovers. */
 async function sweepOtherConfigs(options: ServerOptions, paths: ServerPaths): Promise<void> {
   const prefix = `${projectKey(options)}-`;
-  let names: string[] = [];
+  let names: string[];
   try {
     names = readdirSync(options.stateDir).filter((n) => n.startsWith(prefix));
   } catch {
@@ -187,7 +187,7 @@ async function sweepOtherConfigs(options: ServerOptions, paths: ServerPaths): Pr
  * writing its record) are orphans: their postmaster is stopped and the folder removed.
  */
 async function sweepOrphans(ourDir: string): Promise<void> {
-  let names: string[] = [];
+  let names: string[];
   try {
     names = readdirSync(embeddedRoot()).filter((n) => n.startsWith('srv-'));
   } catch {

@@ -15,15 +15,3 @@ export interface ServerProvider {
   /** The server's last log lines with secrets removed, for reports about a server that stopped answering. */
   logTail(info: ServerInfo, lines: number): Promise<string>;
 }
-
-/** Loads a provider's module only when it is used: dockerode alone costs 100+ ms to import. */
-export async function loadProvider(name: ConcreteProvider): Promise<ServerProvider> {
-  switch (name) {
-    case 'docker':
-      return (await import('./docker-server.js')).dockerServer;
-    case 'embedded':
-      return (await import('./embedded-server.js')).embeddedServer;
-    case 'external':
-      return (await import('./external-server.js')).externalServer;
-  }
-}

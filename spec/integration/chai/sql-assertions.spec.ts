@@ -37,7 +37,7 @@ describe('pgdock/chai: assertions that speak SQL', function () {
     it('fails with a row-level diff: missing, unexpected, first differing column; and chai diff data', async function () {
       const err = await shouldFail(
         expect(this.pg.sql`select id, name from ${this.pg.sql(this.pg.source)}.users order by id`).to.have.rows([{ id: 1, name: 'ada' }, { id: 2, name: 'Grace' }]),
-        /missing rows \(1\):\n  - \{"id":2,"name":"Grace"\}\nunexpected rows \(1\):\n  \+ \{"id":2,"name":"grace"\}\nfirst differing column: name \(expected "Grace", actual "grace"\)/,
+        /missing rows \(1\):\n {2}- \{"id":2,"name":"Grace"\}\nunexpected rows \(1\):\n {2}\+ \{"id":2,"name":"grace"\}\nfirst differing column: name \(expected "Grace", actual "grace"\)/,
       );
       const data = err as Error & { showDiff?: boolean; expected?: unknown; actual?: unknown };
       expect(data.showDiff).to.equal(true);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { ErrorCodes } from '../../../lib/errors.js';
 import { pgdockErrorFrom } from '../../support/should-fail.js';
 import { DEFAULT_IMAGE, DEFAULT_MAX_JOBS, resolveOptions, splitArgs } from '../../../lib/config/options.js';
-import { defaultJobs } from '../../../lib/mocha/mocha-mode.js';
+import { defaultJobs } from '../../../lib/config/default-jobs.js';
 
 
 describe('resolveOptions', function () {

@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hasLease, isProcessAlive, removeLease, sweepLeases, writeLease } from '../../../lib/coordination/leases.js';
-import { readState, writeState } from '../../../lib/coordination/state-file.js';
+import { readState, writeState } from '../../../lib/server/server-state.js';
 
 describe('leases and the state file', function () {
   let dir: string;

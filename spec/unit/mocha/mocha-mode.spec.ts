@@ -3,7 +3,8 @@ import { createRequire } from 'node:module';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defaultJobs, mochaMode } from '../../../lib/mocha/mocha-mode.js';
+import { defaultJobs } from '../../../lib/config/default-jobs.js';
+import { mochaMode } from '../../../lib/mocha/mocha-mode.js';
 
 describe('mochaMode: where a process sits in a mocha run', function () {
   const mochaBin = createRequire(import.meta.url).resolve('mocha/bin/mocha.js');

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ErrorCodes, PgdockError } from '../../../lib/errors.js';
 import { resolveOptions } from '../../../lib/config/options.js';
-import { hashInputs, matchGlob, prepareOnce } from '../../../lib/prepare/prepare-once.js';
+import { hashInputs, matchGlob } from '../../../lib/coordination/inputs-hash.js';
+import { prepareOnce } from '../../../lib/prepare/prepare-once.js';
 
 describe('prepareOnce (in one process)', function () {
   let root: string;
