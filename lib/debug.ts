@@ -1,32 +1,25 @@
+// Covered by spec/unit/debug.spec.ts.
+import createDebugLogger from 'debug';
 import { format } from 'node:util';
 import { redactSecrets } from './errors.js';
 
 /** A namespaced logger enabled by `DEBUG=pgdock:*` (or a list such as `pgdock:lock,pgdock:docker`). */
 export type DebugLog = (message: string, ...args: unknown[]) => void;
 
-function matches(pattern: string, namespace: string): boolean {
-  const re = new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`);
-  return re.test(namespace);
+/** Every line goes to stderr with secrets removed, whatever `debug`'s own output settings say. */
+function writeRedacted(...args: unknown[]): void {
+  process.stderr.write(`${redactSecrets(format(...args))}\n`);
 }
 
-function isEnabled(namespace: string): boolean {
-  const spec = process.env.DEBUG ?? '';
-  let enabled = false;
-  for (const part of spec.split(/[\s,]+/).filter(Boolean)) {
-    if (part.startsWith('-')) {
-      if (matches(part.slice(1), namespace)) return false;
-    } else if (matches(part, namespace)) {
-      enabled = true;
-    }
-  }
-  return enabled;
-}
-
-/** Returns a logger for `pgdock:<name>`; `DEBUG` is read when a message is logged, not at import. */
+/**
+ * Returns a logger for `pgdock:<name>`, built on the `debug` package (the one mocha and dockerode
+ * use, so `DEBUG=pgdock:*,mocha:*` works as users expect). Lines carry the process id, which tells
+ * a `--parallel` run's workers apart, and are redacted.
+ */
 export function createDebug(name: string): DebugLog {
-  const namespace = `pgdock:${name}`;
+  const logger = createDebugLogger(`pgdock:${name}`);
+  logger.log = writeRedacted;
   return (message, ...args) => {
-    if (!isEnabled(namespace)) return;
-    process.stderr.write(`${new Date().toISOString()} ${namespace} [${process.pid}] ${redactSecrets(format(message, ...args))}\n`);
+    if (logger.enabled) logger(`[%d] ${message}`, process.pid, ...args);
   };
 }

@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import { lstatSync, readdirSync, readFileSync, readlinkSync, statSync, type Stats } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
+import picomatch from 'picomatch';
 import { ErrorCodes, PgdockError, describeValue } from '../errors.js';
 
 /*
@@ -16,7 +17,7 @@ import { ErrorCodes, PgdockError, describeValue } from '../errors.js';
 export interface PrepareInputs {
   /** Files or folders (whole contents, recursively), relative to the project root. */
   files?: string[];
-  /** Globs such as `src/**\/*.ts` (`*`, `**`, `?`), relative to the project root. */
+  /** Globs such as `src/**\/*.ts` (`*`, `**`, `?`, `[…]`, `{a,b}`), relative to the project root. */
   globs?: string[];
   /** Plain strings, e.g. a version or a config value. */
   values?: string[];
@@ -46,25 +47,9 @@ function statOrLstat(path: string): Stats {
   }
 }
 
-function globToRegExp(glob: string): RegExp {
-  let re = '';
-  for (let i = 0; i < glob.length; i++) {
-    const ch = glob[i]!;
-    if (ch === '*' && glob[i + 1] === '*') {
-      re += glob[i + 2] === '/' ? '(?:.*/)?' : '.*';
-      i += glob[i + 2] === '/' ? 2 : 1;
-    } else if (ch === '*') re += '[^/]*';
-    else if (ch === '?') re += '[^/]';
-    else re += ch.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`);
-}
-
 /** Files and links a glob matches under `root`, sorted. */
 export function matchGlob(glob: string, root: string): WalkEntry[] {
-  const parts = glob.split('/');
-  const fixed = parts.slice(0, parts.findIndex((p) => /[*?]/.test(p)));
-  const base = resolve(root, ...fixed);
+  const base = resolve(root, picomatch.scan(glob).base); // the folder before the first pattern character
   const entries: WalkEntry[] = [];
   try {
     walk(base, entries, true);
@@ -72,8 +57,10 @@ export function matchGlob(glob: string, root: string): WalkEntry[] {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return []; // nothing there yet: the glob matches nothing
     throw err;
   }
-  const re = globToRegExp(glob);
-  return entries.filter((e) => re.test(relative(root, e.path).split(sep).join('/')));
+  // picomatch: the matcher micromatch, fast-glob and chokidar use (`*`, `**`, `?`, `[ab]`, `{a,b}`);
+  // dot files match like any other, as they did before.
+  const matches = picomatch(glob, { dot: true });
+  return entries.filter((e) => matches(relative(root, e.path).split(sep).join('/')));
 }
 
 /** Hash of the inputs' contents (links by their target text); a missing file is an error (it is probably a typo). */

@@ -25,6 +25,10 @@ describe('prepareOnce (in one process)', function () {
     expect(names('src/*.ts')).to.deep.equal(['src/a.ts']);
     expect(names('src/deep/?.js')).to.deep.equal(['src/deep/c.js']);
     expect(names('nope/**')).to.deep.equal([]);
+    expect(names('src/**/*.{ts,js}'), 'braces').to.deep.equal(['src/a.ts', 'src/deep/b.ts', 'src/deep/c.js']);
+    expect(names('src/deep/[bc].ts'), 'a class').to.deep.equal(['src/deep/b.ts']);
+    expect(names('src/deep/b.ts'), 'a plain path').to.deep.equal(['src/deep/b.ts']);
+    expect(names('src/*.js'), 'no match').to.deep.equal([]);
   });
 
   it('the inputs hash follows file contents, glob matches and values', function () {
