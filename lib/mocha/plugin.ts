@@ -1,0 +1,71 @@
+// Covered by every whole-run spec (spec/e2e/, spec/faults/): `pgdock/register` re-exports this module.
+import type { Context, RootHookObject } from 'mocha';
+import { takeUnawaitedAssertions } from '../chai/sql-assertions.js';
+import { nameGoneServer } from '../server/server-gone.js';
+import { beginTest, enablePg, endFile, endTest, installPg, testScope } from './mocha-scopes.js';
+import { closeProcessClient, closeProcessPairs, queryLog } from './pg-context.js';
+import { afterWorkerTest } from './process-start.js';
+import { failureContext, loadAddContext } from './report-context.js';
+import { beginRun, endRun, stopSignalCleanup } from './run-lifecycle.js';
+
+/** For mochawesome (with --require mochawesome/register in parallel mode): what the database saw. */
+async function addFailureContext(context: Context): Promise<void> {
+  const scope = testScope();
+  if (!scope) return;
+  const { server, pair } = scope.describe();
+  const addContext = server || pair || queryLog.entries.length ? await loadAddContext() : null;
+  if (addContext) for (const entry of await failureContext(server, pair, queryLog.entries)) addContext(context, entry);
+}
+
+/** An SQL assertion nobody awaited checked nothing: the test fails, not the hook (which would skip the rest of the suite). */
+function failUnawaited(context: Context): void {
+  const test = context.currentTest;
+  const unawaited = takeUnawaitedAssertions();
+  if (unawaited.length === 0 || test?.state === 'failed') return;
+  const hook = context.runnable() as unknown as { error(err: Error): void };
+  hook.error(new Error(`pgdock: ${unawaited.length} SQL assertion(s) in "${test?.title ?? 'this test'}" were never awaited (${unawaited.join(', ')}), so they checked nothing. Put \`await\` before expect(...).`));
+}
+
+const rootHooks = {
+  beforeAll(this: Context): void {
+    installPg(this);
+  },
+  beforeEach(this: Context): void {
+    beginTest(this.currentTest);
+    queryLog.reset();
+  },
+  async afterEach(this: Context): Promise<void> {
+    const test = this.currentTest;
+    await nameGoneServer(this, 'test');
+    if (test?.state === 'failed') await addFailureContext(this);
+    await afterWorkerTest(test);
+    endTest(test?.state === 'failed', test?.err);
+    failUnawaited(this);
+  },
+  async afterAll(this: Context): Promise<void> {
+    await nameGoneServer(this, 'file');
+    await closeProcessClient();
+    endFile();
+  },
+};
+
+/** Mocha reads this after every `--require` module has loaded, in every process that loads the plugin. */
+export function mochaHooks(): RootHookObject {
+  enablePg();
+  return rootHooks;
+}
+
+/** Runs once in mocha's main process, before workers fork. Starts nothing. */
+export function mochaGlobalSetup(): void {
+  beginRun();
+}
+
+/** Runs once in mocha's main process after all workers finished: drops the run's pairs, releases its lease. */
+export async function mochaGlobalTeardown(): Promise<void> {
+  try {
+    closeProcessPairs();
+    await endRun();
+  } finally {
+    stopSignalCleanup();
+  }
+}
