@@ -1,3 +1,4 @@
+// Covered by spec/integration/mocha/register.spec.ts.
 /**
  * `pgdock/register`: the Mocha root hook plugin (`.mocharc.cjs`: `require: ['pgdock/register']`).
  * A door only: the hooks are lib/mocha/plugin.ts, the start of a process lib/mocha/process-start.ts.

@@ -1,3 +1,4 @@
+// Covered by spec/integration/chai/sql-assertions.spec.ts (`.columns`, types and aliases).
 const TYPE_ALIASES: Record<string, string> = {
   int: 'integer', int4: 'integer', int8: 'bigint', int2: 'smallint', bool: 'boolean', float8: 'double precision',
   float4: 'real', varchar: 'character varying', timestamptz: 'timestamp with time zone', timestamp: 'timestamp without time zone',

@@ -1,3 +1,4 @@
+// Covered by spec/integration/chai/false-passes.spec.ts (an assertion never awaited).
 interface Pending {
   label: string;
   awaited: boolean;

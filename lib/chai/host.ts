@@ -1,3 +1,4 @@
+// Covered by spec/integration/chai/sql-assertions.spec.ts.
 import type { Sql } from 'postgres';
 
 /** Where assertions on a table name get their connection and which names pgdock handed out. */

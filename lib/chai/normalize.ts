@@ -1,3 +1,4 @@
+// Covered by spec/integration/chai/sql-assertions.spec.ts and spec/integration/chai/temporal-values.spec.ts.
 /**
  * Values in the form rows are compared and shown in: normalised by the *actual* column's Postgres
  * type, so `10.5` matches numeric `'10.50'`, `'2024-01-02'` matches a `date`, and json compares by

@@ -1,3 +1,4 @@
+// Covered by spec/integration/chai/sql-assertions.spec.ts.
 /// <reference types="chai" />
 import { describeValue } from '../errors.js';
 import { sameType } from './column-types.js';

@@ -1,3 +1,4 @@
+// Covered by spec/integration/chai/false-passes.spec.ts (missing tables, bad queries).
 /**
  * Reading what an assertion checks. Table targets are read with pgdock's own SQL; every driver error
  * becomes a coded PgdockError (a missing table is ERR_PGDOCK_NO_SUCH_TABLE, never a raw error and

@@ -1,3 +1,4 @@
+// Covered by spec/integration/chai/sql-assertions.spec.ts (`.rows`, `.ordered`, diffs).
 /// <reference types="chai" />
 import { ErrorCodes, PgdockError, describeValue } from '../errors.js';
 import { deferAssertion } from './deferred.js';

@@ -1,3 +1,4 @@
+// Covered by spec/integration/chai/false-passes.spec.ts.
 import type { Sql } from 'postgres';
 import { ErrorCodes, PgdockError } from '../errors.js';
 import { quoteParts } from './relation-name.js';

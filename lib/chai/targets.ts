@@ -1,3 +1,4 @@
+// Covered by spec/integration/chai/sql-assertions.spec.ts.
 import type { Sql } from 'postgres';
 import { describeValue } from '../errors.js';
 import { assertionHost } from './host.js';

@@ -1,3 +1,4 @@
+// Covered by spec/faults/planted-state.spec.ts (folders and files planted by another user).
 import { accessSync, chmodSync, closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, statSync, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
 import { ErrorCodes, PgdockError } from '../errors.js';

@@ -1,3 +1,4 @@
+// Covered by spec/integration/coordination/file-lock.spec.ts (dead and recycled owners).
 import { readFileSync } from 'node:fs';
 
 /** The kernel's start time of a pid (Linux), so a recycled pid is not mistaken for the one recorded. */

@@ -1,3 +1,4 @@
+// Covered by spec/e2e/shared-server.spec.ts.
 import { randomUUID } from 'node:crypto';
 
 /**

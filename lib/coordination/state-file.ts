@@ -1,3 +1,4 @@
+// Covered by spec/faults/records.spec.ts and spec/integration/server/acquire-server.spec.ts.
 import { randomBytes } from 'node:crypto';
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createDebug } from '../debug.js';

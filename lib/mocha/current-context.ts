@@ -1,3 +1,4 @@
+// Covered by spec/integration/mocha/current-context.spec.ts.
 import { inspect } from 'node:util';
 import type { PgContext } from './pg-context.js';
 

@@ -1,3 +1,4 @@
+// Covered by spec/integration/mocha/hook-pairs.spec.ts and spec/integration/mocha/register.spec.ts.
 import { basename } from 'node:path';
 import type { Context, Runnable, Suite, Test } from 'mocha';
 import { setContextResolver } from './current-context.js';

@@ -1,3 +1,4 @@
+// Covered by spec/integration/mocha/register.spec.ts.
 import { hostname } from 'node:os';
 import postgres, { type Sql } from 'postgres';
 import { acquireServerSync } from '../sync/acquire-sync.js';

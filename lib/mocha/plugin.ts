@@ -1,4 +1,4 @@
-// Covered by every whole-run spec (spec/e2e/, spec/faults/): `pgdock/register` re-exports this module.
+// Covered by spec/integration/mocha/register.spec.ts and spec/e2e/lifecycle.spec.ts (`pgdock/register` re-exports this module).
 import type { Context, RootHookObject } from 'mocha';
 import { takeUnawaitedAssertions } from '../chai/sql-assertions.js';
 import { nameGoneServer } from '../server/server-gone.js';

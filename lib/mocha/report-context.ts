@@ -1,3 +1,4 @@
+// Covered by spec/e2e/report.spec.ts (mochawesome context of a failing test).
 import { createDebug } from '../debug.js';
 import { probeSql } from '../server/readiness.js';
 import { redactedUrl, summarizeServer, type ServerInfo } from '../server/server-info.js';

@@ -1,3 +1,4 @@
+// Covered by spec/e2e/lifecycle.spec.ts (end of run, Ctrl-C).
 import { createDebug } from '../debug.js';
 import { resolveOptions } from '../config/options.js';
 import { forgetProviderChoice } from '../server/choose-provider.js';

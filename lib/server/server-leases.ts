@@ -1,3 +1,4 @@
+// Covered by spec/e2e/shared-server.spec.ts (leases in the server).
 import { createDebug } from '../debug.js';
 import { isLease, isLeaseLive, RUN_ID_PATTERN, type Lease } from '../coordination/leases.js';
 import { shortConnection } from './readiness.js';

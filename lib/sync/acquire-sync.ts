@@ -1,3 +1,4 @@
+// Covered by spec/integration/mocha/register.spec.ts (`this.pg` waits for the server).
 import { ErrorCodes, PgdockError, printable, type SerializedError } from '../errors.js';
 import type { PgdockOptions } from '../config/options.js';
 import type { ServerInfo } from '../server/server-info.js';

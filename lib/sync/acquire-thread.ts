@@ -1,3 +1,4 @@
+// Covered by spec/integration/mocha/register.spec.ts.
 // Runs in a worker thread for acquireServerSync: the async protocol on its own event loop.
 // Only worker_threads is imported statically, so even a failed import is reported back.
 import { workerData } from 'node:worker_threads';

@@ -1,3 +1,4 @@
+// Covered by spec/integration/sync/schema-pairs.spec.ts and spec/integration/mocha/register.spec.ts.
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { workerParentPid } from './parent-watch.js';
 import { waitForFlag } from './sync-wait.js';

@@ -1,3 +1,4 @@
+// Covered by spec/e2e/lifecycle.spec.ts (Ctrl-C while a test waits for its pair).
 /** How often a helper thread checks that mocha's main process still runs. */
 const PARENT_POLL_MS = 250;
 

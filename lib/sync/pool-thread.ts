@@ -1,3 +1,4 @@
+// Covered by spec/integration/sync/schema-pairs.spec.ts.
 // The pair pool's own thread: it keeps prepared pairs topped up in the background and answers
 // claims, while the test's thread waits only for the rename. Imports are inside the try so that
 // any failure is answered rather than hanging the waiting thread.

@@ -1,3 +1,4 @@
+// Covered by spec/integration/sync/schema-pairs.spec.ts.
 import { ErrorCodes, PgdockError } from '../errors.js';
 import { isLostConnection, isServerGone } from '../server/server-gone.js';
 import type { SchemaPairNames } from '../isolation/schema-names.js';

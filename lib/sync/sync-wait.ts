@@ -1,3 +1,4 @@
+// Covered by spec/e2e/lifecycle.spec.ts (Ctrl-C during a sync wait).
 /** Signals whose default action ends the process; Ctrl-C is SIGINT. */
 const ENDING_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 

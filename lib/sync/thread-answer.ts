@@ -1,3 +1,4 @@
+// Covered by spec/integration/sync/schema-pairs.spec.ts.
 import type { BridgeData } from './bridge.js';
 
 /** On a bridge's thread: sends an answer and wakes the thread blocked in {@link SyncBridge.wait}. */
