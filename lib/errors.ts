@@ -25,6 +25,7 @@ export const ErrorCodes = {
   NO_SUCH_COLUMN: 'ERR_PGDOCK_NO_SUCH_COLUMN',
   NO_PRIMARY_KEY: 'ERR_PGDOCK_NO_PRIMARY_KEY',
   QUERY_FAILED: 'ERR_PGDOCK_QUERY_FAILED',
+  SNAPSHOT_INVALID: 'ERR_PGDOCK_SNAPSHOT_INVALID',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

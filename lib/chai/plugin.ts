@@ -5,6 +5,7 @@ import { sameType } from './column-types.js';
 import { deferAssertion } from './deferred.js';
 import { countRows, readColumns, targetExists } from './read-target.js';
 import { rowsAssertion } from './rows-assertion.js';
+import { snapshotAssertion, type SnapshotOptions } from './snapshot-assertion.js';
 import { missingTableError } from './sql-errors.js';
 import { resolveChaiTarget, resolveTarget } from './targets.js';
 
@@ -28,6 +29,7 @@ export default function pgdockChai(chai: Chai.ChaiStatic, utils: Chai.ChaiUtils)
   });
 
   Assertion.addMethod('rows', rowsAssertion(chai, utils));
+  Assertion.addMethod('matchSnapshot', snapshotAssertion(chai, utils));
 
   Assertion.addMethod('columns', function (this: Chai.AssertionStatic, expected: unknown) {
     if (!expected || typeof expected !== 'object' || Array.isArray(expected) || !Object.values(expected).every((t) => typeof t === 'string')) {
@@ -95,11 +97,18 @@ declare global {
       rows(rows: Array<Record<string, unknown>>): PgdockAssertion;
       /** These columns with these types (`.include.columns` allows others). Await it. */
       columns(columns: Record<string, string>): PgdockAssertion;
+      /**
+       * The rows equal the test's stored snapshot (`__snapshots__/<spec>.snap.yaml`), written on the
+       * first run (not in CI), rewritten with PGDOCK_UPDATE_SNAPSHOTS=1. Await it.
+       */
+      matchSnapshot(options?: SnapshotOptions): PgdockAssertion;
     }
 
     interface Ordered {
       /** Exactly these rows in this order (a table: in primary-key order). Await it. */
       rows(rows: Array<Record<string, unknown>>): PgdockAssertion;
+      /** The query's rows in its own order equal the stored snapshot. Await it. */
+      matchSnapshot(options?: SnapshotOptions): PgdockAssertion;
     }
 
     interface Include {

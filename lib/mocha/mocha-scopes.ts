@@ -3,7 +3,8 @@ import { basename } from 'node:path';
 import type { Context, Runnable, Suite, Test } from 'mocha';
 import { setContextResolver } from './current-context.js';
 import { closeProcessClient, createPgScope, type PgContext, type PgScope, type TimedRunnable } from './pg-context.js';
-import { setAssertionHost } from '../chai/sql-assertions.js';
+import { setAssertionHost, type SnapshotTest } from '../chai/sql-assertions.js';
+import { beginSnapshotTest } from './snapshot-tests.js';
 
 /**
  * Which pair a Mocha runnable sees as `this.pg` (and `pg`): a test and its `beforeEach`/`afterEach`
@@ -11,7 +12,7 @@ import { setAssertionHost } from '../chai/sql-assertions.js';
  * after the suite (a root-level hook's after its file) and dropped after the suite's last `after`.
  */
 
-let test: { test: Test | undefined; scope: PgScope } | undefined;
+let test: { test: Test | undefined; scope: PgScope; snapshot: SnapshotTest | undefined } | undefined;
 const suites = new Map<Suite, PgScope>();
 /** The runnable that started last: what a `this`-free `pg` belongs to. */
 let running: Runnable | undefined;
@@ -111,6 +112,7 @@ export function enablePg(): void {
   setAssertionHost({
     sql: () => scopeOf(running)?.context.sql,
     isPgdockName: (name) => scopeOf(running, false)?.names.get(name),
+    snapshotTest: () => test?.snapshot,
   });
 }
 
@@ -118,7 +120,7 @@ export function enablePg(): void {
 export function beginTest(current: Test | undefined): PgScope {
   const title = current?.title ?? 'test';
   const scope = createPgScope(() => timed(title));
-  test = { test: current, scope };
+  test = { test: current, scope, snapshot: beginSnapshotTest(current) };
   return scope;
 }
 

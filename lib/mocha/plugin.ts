@@ -1,12 +1,13 @@
 // Covered by spec/integration/mocha/register.spec.ts and spec/e2e/lifecycle.spec.ts (`pgdock/register` re-exports this module).
 import type { Context, RootHookObject } from 'mocha';
-import { takeUnawaitedAssertions } from '../chai/sql-assertions.js';
+import { settleSnapshots, takeUnawaitedAssertions } from '../chai/sql-assertions.js';
 import { nameGoneServer } from '../server/server-gone.js';
 import { beginTest, enablePg, endFile, endTest, installPg, testScope } from './mocha-scopes.js';
 import { closeProcessClient, closeProcessPairs, queryLog } from './pg-context.js';
 import { afterWorkerTest } from './process-start.js';
 import { failureContext, loadAddContext } from './report-context.js';
 import { beginRun, endRun, stopSignalCleanup } from './run-lifecycle.js';
+import { snapshotReports, snapshotUpdate } from './snapshot-tests.js';
 
 /** For mochawesome (with --require mochawesome/register in parallel mode): what the database saw. */
 async function addFailureContext(context: Context): Promise<void> {
@@ -43,6 +44,8 @@ const rootHooks = {
     failUnawaited(this);
   },
   async afterAll(this: Context): Promise<void> {
+    const root = this.test?.parent;
+    if (root) for (const line of settleSnapshots(snapshotReports(root), snapshotUpdate())) process.stderr.write(`${line}\n`);
     await nameGoneServer(this, 'file');
     await closeProcessClient();
     endFile();

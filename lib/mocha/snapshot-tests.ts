@@ -1,0 +1,54 @@
+// Covered by spec/e2e/snapshots.spec.ts.
+import type { Suite, Test } from 'mocha';
+import type { SnapshotFileReport, SnapshotTest } from '../chai/host.js';
+
+const snapshots = new WeakMap<Test, SnapshotTest>();
+
+function flag(value: string | undefined): boolean {
+  return value !== undefined && value !== '' && value !== '0' && value.toLowerCase() !== 'false';
+}
+
+/** A test attempt's snapshot identity (its counter starts again at each attempt, e.g. a retry). */
+export function beginSnapshotTest(test: Test | undefined): SnapshotTest | undefined {
+  if (!test?.file) return undefined;
+  const entry: SnapshotTest = {
+    file: test.file,
+    title: test.fullTitle(),
+    taken: 0,
+    // Read when an assertion asks, so a test can set them for itself.
+    get update() {
+      return snapshotUpdate();
+    },
+    get ci() {
+      return flag(process.env.CI);
+    },
+  };
+  snapshots.set(test, entry);
+  return entry;
+}
+
+function testsOf(suite: Suite): Test[] {
+  return [...suite.tests, ...suite.suites.flatMap(testsOf)];
+}
+
+/** `.only` anywhere leaves the other tests out of the tree: Mocha keeps the marks on the suites. */
+function hasOnly(suite: Suite): boolean {
+  const marks = suite as unknown as { _onlyTests?: unknown[]; _onlySuites?: unknown[] };
+  return Boolean(marks._onlyTests?.length || marks._onlySuites?.length) || suite.suites.some(hasOnly);
+}
+
+/** What each spec file under `root` ran, for {@link settleSnapshots}: only files with a snapshot to report on. */
+export function snapshotReports(root: Suite): SnapshotFileReport[] {
+  const byFile = new Map<string, Test[]>();
+  for (const test of testsOf(root)) if (test.file) byFile.set(test.file, [...(byFile.get(test.file) ?? []), test]);
+  const only = hasOnly(root);
+  return [...byFile].map(([specFile, tests]) => ({
+    specFile,
+    complete: !only && tests.every((t) => t.state === 'passed' || t.state === 'failed'),
+    tests: tests.map((t) => ({ title: t.fullTitle(), state: t.state, taken: snapshots.get(t)?.taken ?? 0 })),
+  }));
+}
+
+export function snapshotUpdate(): boolean {
+  return flag(process.env.PGDOCK_UPDATE_SNAPSHOTS);
+}
