@@ -3,7 +3,6 @@
  * `chai.use`; pgdock/register points table-name targets at the running test's connection.
  */
 export { default } from './plugin.js';
-export { setAssertionHost, type AssertionHost, type SnapshotFileReport, type SnapshotTest } from './host.js';
+export { setAssertionHost, type AssertionHost } from './host.js';
 export { takeUnawaitedAssertions } from './deferred.js';
 export type { SnapshotOptions } from './snapshot-assertion.js';
-export { settleSnapshots } from './snapshot-report.js';

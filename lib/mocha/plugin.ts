@@ -1,6 +1,7 @@
 // Covered by spec/integration/mocha/register.spec.ts and spec/e2e/lifecycle.spec.ts (`pgdock/register` re-exports this module).
 import type { Context, RootHookObject } from 'mocha';
-import { settleSnapshots, takeUnawaitedAssertions } from '../chai/sql-assertions.js';
+import { takeUnawaitedAssertions } from '../chai/sql-assertions.js';
+import { settleSnapshots } from '../chai/snapshot-report.js';
 import { nameGoneServer } from '../server/server-gone.js';
 import { beginTest, enablePg, endFile, endTest, installPg, testScope } from './mocha-scopes.js';
 import { closeProcessClient, closeProcessPairs, queryLog } from './pg-context.js';
