@@ -91,7 +91,9 @@ module.exports = {
     },
   ],
   options: {
-    doNotFollow: { path: '^node_modules/' },
+    doNotFollow: { path: '(^|/)node_modules/' },
+    // A worktree whose node_modules is a link to another checkout's: keep its paths as node_modules/….
+    preserveSymlinks: true,
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.build.json' },
     enhancedResolveOptions: {
