@@ -5,8 +5,8 @@
 import { inspect } from 'node:util';
 import type { Context, RootHookObject, Test } from 'mocha';
 import { PgdockError } from '../lib/errors.js';
-import { mochaMode, type MochaMode } from '../lib/mocha/mocha-mode.js';
-import { RUN_JOBS_ENV, resolveOptions, type ResolvedOptions } from '../lib/config/options.js';
+import { RUN_JOBS_ENV, mochaMode, type MochaMode } from '../lib/mocha/mocha-mode.js';
+import { resolveOptions, type ResolvedOptions } from '../lib/config/options.js';
 import { beginTest, enablePg, endFile, endTest, installPg, testScope } from '../lib/mocha/mocha-scopes.js';
 import { closeProcessClient, closeProcessPairs, queryLog, type PgContext } from '../lib/mocha/pg-context.js';
 import { failureContext, loadAddContext } from '../lib/mocha/report-context.js';

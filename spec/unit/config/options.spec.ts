@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ErrorCodes } from '../../../lib/errors.js';
 import { pgdockErrorFrom } from '../../support/should-fail.js';
-import { DEFAULT_IMAGE, DEFAULT_MAX_JOBS, resolveOptions, splitArgs } from '../../../lib/config/options.js';
+import { DEFAULT_IMAGE, resolveOptions } from '../../../lib/config/options.js';
+import { DEFAULT_MAX_JOBS } from '../../../lib/config/connection-sizing.js';
+import { splitArgs } from '../../../lib/config/parsers.js';
 import { defaultJobs } from '../../../lib/config/default-jobs.js';
 
 
