@@ -203,4 +203,16 @@ describe('resolveOptions', function () {
     const env = { PGDOCK_RUN_ID: 'r', PGDOCK_RUN_PID: '1', PGDOCK_RUN_JOBS: '2', PGDOCK_SPEC_SCRATCH: '/tmp/x', PGDOCK_PROJECT_ROOT: root, PGDOCK_RESUE: '' };
     expect(resolveOptions({}, env).projectRoot).to.equal(root);
   });
+
+  it('an empty PGDOCK_PROJECT_ROOT is unset, like every other variable: the root is found from the working directory', function () {
+    writeFileSync(join(root, 'package.json'), '{}');
+    const nested = mkdtempSync(join(root, 'sub-'));
+    expect(resolveOptions({}, { PGDOCK_PROJECT_ROOT: '' }, nested).projectRoot).to.equal(root);
+    expect(pgdockErrorFrom(() => resolveOptions({}, { PGDOCK_PROJECT_ROOT: ' ' }, nested)).summary).to.contain('`projectRoot` option to be a non-empty string');
+  });
+
+  it('lists one layer\'s bad values in the options table\'s order', function () {
+    const err = pgdockErrorFrom(() => resolveOptions({ projectRoot: root }, { PGDOCK_MAX_JOBS: 'z', PGDOCK_KEEP_FOR: '0', PGDOCK_IMAGE: ' ' }));
+    expect(err.context.options).to.equal('image, keepFor, maxJobs');
+  });
 });
