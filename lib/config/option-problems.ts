@@ -1,5 +1,8 @@
+// Covered by spec/unit/config/option-problems.spec.ts and spec/unit/config/options.spec.ts.
 import { closestName } from './did-you-mean.js';
 import { ErrorCodes, PgdockError } from '../errors.js';
+import { optionHint } from './invalid-option.js';
+import { OPTION_NAMES, OPTION_TABLE, type OptionName, type OptionValues } from './option-table.js';
 
 /**
  * `PGDOCK_*` variables that are no option: `PGDOCK_RUN_*` is what mocha's main process tells its
@@ -9,13 +12,9 @@ import { ErrorCodes, PgdockError } from '../errors.js';
  */
 export const INTERNAL_ENV_PREFIXES: readonly string[] = ['PGDOCK_RUN_', 'PGDOCK_SPEC_'];
 
-/** The hint of a single invalid option; a list of several says it once. */
-export function optionHint(source: string): string {
-  return `Fix ${source}; see the options table in pgdock's README.`;
-}
-
-/** Keys of a config object (package.json#pgdock, or the arguments) that name no option. */
-export function unknownOptionProblems(keys: readonly string[], known: readonly string[], source: string): PgdockError[] {
+/** Keys of a config object (package.json#pgdock, or the arguments) that name no option of the table. */
+export function unknownOptionProblems(keys: readonly string[], source: string): PgdockError[] {
+  const known: readonly string[] = OPTION_NAMES;
   return keys.filter((key) => !known.includes(key)).map((key) => {
     const near = closestName(key, known);
     const tail = near ? `did you mean \`${near}\`?` : `the options are ${known.join(', ')}.`;
@@ -23,8 +22,9 @@ export function unknownOptionProblems(keys: readonly string[], known: readonly s
   });
 }
 
-/** `PGDOCK_*` variables (set, not empty) that are neither an option's variable nor pgdock's own. */
-export function unknownEnvProblems(env: Record<string, string | undefined>, known: readonly string[]): PgdockError[] {
+/** `PGDOCK_*` variables (set, not empty) that are neither an option's variable (in the table) nor pgdock's own. */
+export function unknownEnvProblems(env: Readonly<Record<string, string | undefined>>): PgdockError[] {
+  const known = OPTION_NAMES.map((name) => OPTION_TABLE[name].env);
   const names = Object.keys(env)
     .filter((name) => name.startsWith('PGDOCK_') && env[name] !== undefined && env[name] !== '')
     .filter((name) => !known.includes(name) && !INTERNAL_ENV_PREFIXES.some((prefix) => name.startsWith(prefix)))
@@ -65,4 +65,31 @@ export function combineProblems(problems: readonly PgdockError[]): PgdockError |
     "Fix each one where its line says it came from; the options table in pgdock's README lists every option, its variable and its default.",
     { option: names[0], options: names.join(', '), count: problems.length },
   );
+}
+
+/**
+ * Options valid on their own that do not go together, each reported only when the option it needs
+ * is not itself among the `problems` already found.
+ */
+export function conflictProblems(values: OptionValues, sourceOf: (name: OptionName) => string, problems: readonly PgdockError[]): PgdockError[] {
+  const found: PgdockError[] = [];
+  const invalid = (name: OptionName): boolean => problems.some((p) => p.context.option === name);
+  if (values.provider === 'external' && !values.url && !invalid('url')) {
+    found.push(new PgdockError(
+      ErrorCodes.INVALID_OPTION,
+      `The external provider needs the server's URL, and none is set (provider from ${sourceOf('provider')}).`,
+      `Set ${OPTION_TABLE.url.env}=postgres://user:password@host:5432/database, or choose another provider.`,
+      { option: 'url' },
+    ));
+  }
+  if (values.workerRoleAttributes.length > 0 && !values.workerUser && !invalid('workerUser')) {
+    const source = sourceOf('workerRoleAttributes');
+    found.push(new PgdockError(
+      ErrorCodes.INVALID_OPTION,
+      `The \`workerRoleAttributes\` option (from ${source}) gives rights to the role \`workerUser\` names, and none is set: the suite would log in as pgdock's admin role.`,
+      `Set workerUser (${OPTION_TABLE.workerUser.env}) to the role the suite expects, or remove workerRoleAttributes.`,
+      { option: 'workerRoleAttributes', source },
+    ));
+  }
+  return found;
 }

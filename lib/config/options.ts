@@ -1,12 +1,19 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { tmpdir, userInfo } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { ErrorCodes, PgdockError, describeValue } from '../errors.js';
-import { defaultJobs } from './default-jobs.js';
-import { combineProblems, optionHint, unknownEnvProblems, unknownOptionProblems } from './option-problems.js';
-import { parseRoleAttributes, type WorkerRoleAttribute } from './role-attributes.js';
+// The public face of pgdock's options: what a user may pass, what a run reads, and resolveOptions,
+// which layers them. The options themselves (variable, parser, default) are rows of option-table.ts.
+// Covered by spec/unit/config/options.spec.ts.
+import { ErrorCodes, PgdockError } from '../errors.js';
+import { setsMaxConnections, withConnectionBudget } from './connection-sizing.js';
+import { combineProblems, conflictProblems, unknownEnvProblems, unknownOptionProblems } from './option-problems.js';
+import { ADMIN_USER, OPTION_NAMES, OPTION_TABLE, optionVariables, type DefaultContext, type OptionName, type OptionRows, type OptionValues } from './option-table.js';
+import type { ProviderName, WorkerEnvField } from './parsers.js';
+import { packageConfigSource, readPackageConfig } from './project.js';
+import type { WorkerRoleAttribute } from './role-attributes.js';
 
-export type ProviderName = 'auto' | 'docker' | 'embedded' | 'external';
+export type { ProviderName, WorkerEnvField, WorkerRoleAttribute };
+// Where other rooms and lib/index.ts import them from.
+export { DEFAULT_IMAGE } from './option-table.js';
+export { PGDOCK_CONNECTIONS_PER_WORKER } from './connection-sizing.js';
+export { userSuffix } from './project.js';
 
 /** A provider that actually serves Postgres: what `auto` turns into. */
 export type ConcreteProvider = Exclude<ProviderName, 'auto'>;
@@ -173,11 +180,6 @@ export interface PgdockOptions {
   workerEnv?: Record<string, WorkerEnvField>;
 }
 
-export type { WorkerRoleAttribute };
-
-/** What an exported variable can hold. */
-export type WorkerEnvField = 'url' | 'host' | 'port' | 'user' | 'password' | 'database';
-
 /** Options after defaults, config file and env are applied: every field set and valid. */
 export interface ResolvedOptions {
   image: string;
@@ -220,294 +222,20 @@ export interface ResolvedOptions {
   workerEnv: Record<string, WorkerEnvField>;
 }
 
-export const DEFAULT_IMAGE = 'postgres:18';
-
 /** The env variable each option reads. */
-export const OPTION_ENV: Record<keyof PgdockOptions, string> = {
-  image: 'PGDOCK_IMAGE',
-  provider: 'PGDOCK_PROVIDER',
-  url: 'PGDOCK_URL',
-  reuse: 'PGDOCK_REUSE',
-  stateDir: 'PGDOCK_STATE_DIR',
-  postgresArgs: 'PGDOCK_POSTGRES_ARGS',
-  startupTimeout: 'PGDOCK_STARTUP_TIMEOUT',
-  lockTimeout: 'PGDOCK_LOCK_TIMEOUT',
-  projectRoot: 'PGDOCK_PROJECT_ROOT',
-  sourceSetup: 'PGDOCK_SOURCE_SETUP',
-  destinationSetup: 'PGDOCK_DESTINATION_SETUP',
-  pairSetupModule: 'PGDOCK_PAIR_SETUP_MODULE',
-  poolSize: 'PGDOCK_POOL_SIZE',
-  keepOnFailure: 'PGDOCK_KEEP_ON_FAILURE',
-  keepFor: 'PGDOCK_KEEP_FOR',
-  isolation: 'PGDOCK_ISOLATION',
-  fixturesDir: 'PGDOCK_FIXTURES_DIR',
-  workerDatabase: 'PGDOCK_WORKER_DATABASE',
-  workerDatabaseName: 'PGDOCK_WORKER_DATABASE_NAME',
-  workerUser: 'PGDOCK_WORKER_USER',
-  workerPassword: 'PGDOCK_WORKER_PASSWORD',
-  workerRoleAttributes: 'PGDOCK_WORKER_ROLE_ATTRIBUTES',
-  workerSetup: 'PGDOCK_WORKER_SETUP',
-  workerSetupModule: 'PGDOCK_WORKER_SETUP_MODULE',
-  workerSetupInputs: 'PGDOCK_WORKER_SETUP_INPUTS',
-  workerPoolSize: 'PGDOCK_WORKER_POOL_SIZE',
-  maxJobs: 'PGDOCK_MAX_JOBS',
-  workerEnv: 'PGDOCK_WORKER_ENV',
-};
+export const OPTION_ENV: Record<keyof PgdockOptions, string> = optionVariables();
 
-export const DEFAULT_WORKER_DATABASE_NAME = 'pgdock_w{worker}_{run}';
-
-type Env = Record<string, string | undefined>;
-
-function invalid(name: string, expected: string, value: unknown, source: string): PgdockError {
-  return new PgdockError(
-    ErrorCodes.INVALID_OPTION,
-    `Expected the \`${name}\` option to be ${expected}, got ${describeValue(value)} (from ${source}).`,
-    optionHint(source),
-    { option: name, source },
-  );
-}
-
-function parseBoolean(name: string, raw: unknown, source: string): boolean {
-  if (typeof raw === 'boolean') return raw;
-  if (typeof raw === 'string') {
-    const v = raw.trim().toLowerCase();
-    if (['1', 'true', 'yes', 'on'].includes(v)) return true;
-    if (['0', 'false', 'no', 'off'].includes(v)) return false;
-  }
-  throw invalid(name, 'a boolean (true/false/1/0)', raw, source);
-}
-
-function parseMillis(name: string, raw: unknown, source: string): number {
-  const n = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
-  if (typeof n === 'number' && Number.isInteger(n) && n > 0) return n;
-  throw invalid(name, 'a positive whole number of milliseconds', raw, source);
-}
-
-function parseString(name: string, raw: unknown, source: string): string {
-  if (typeof raw === 'string' && raw.trim() !== '') return raw.trim();
-  throw invalid(name, 'a non-empty string', raw, source);
-}
-
-/** Splits `-c wal_level=logical -c "search_path=a b"` the way a shell would, without running one. */
-export function splitArgs(text: string): string[] {
-  const out: string[] = [];
-  let current = '';
-  let quote: '"' | "'" | null = null;
-  let started = false;
-  for (const ch of text) {
-    if (quote) {
-      if (ch === quote) quote = null;
-      else current += ch;
-    } else if (ch === '"' || ch === "'") {
-      quote = ch;
-      started = true;
-    } else if (/\s/.test(ch)) {
-      if (started) out.push(current);
-      current = '';
-      started = false;
-    } else {
-      current += ch;
-      started = true;
-    }
-  }
-  if (quote) throw invalid('postgresArgs', 'arguments with balanced quotes', text, OPTION_ENV.postgresArgs);
-  if (started) out.push(current);
-  return out;
-}
-
-function parseArgs(raw: unknown, source: string): string[] {
-  if (typeof raw === 'string') return splitArgs(raw);
-  if (Array.isArray(raw) && raw.every((a) => typeof a === 'string')) return [...raw];
-  throw invalid('postgresArgs', 'an array of strings', raw, source);
-}
-
-function parseFileList(name: string, raw: unknown, source: string, root: string): string[] {
-  const list = typeof raw === 'string' ? raw.split(',').map((f) => f.trim()).filter(Boolean) : raw;
-  if (Array.isArray(list) && list.every((f) => typeof f === 'string' && f !== '')) return list.map((f) => resolve(root, f));
-  throw invalid(name, 'a list of file paths', raw, source);
-}
-
-function parseCount(name: string, raw: unknown, source: string): number {
-  const n = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
-  if (typeof n === 'number' && Number.isInteger(n) && n >= 0 && n <= 64) return n;
-  throw invalid(name, 'a whole number from 0 to 64', raw, source);
-}
-
-function parseIsolation(raw: unknown, source: string): 'schema' | 'database' {
-  if (raw === 'schema' || raw === 'database') return raw;
-  throw invalid('isolation', "'schema' or 'database'", raw, source);
-}
-
-/** A `postgres://` URL; the error names the problem but never echoes the value (it holds a password). */
-function parseUrl(raw: unknown, source: string): string {
-  const fail = (what: string): PgdockError =>
-    new PgdockError(
-      ErrorCodes.INVALID_OPTION,
-      `Expected the \`url\` option to be a postgres:// URL, got ${what} (from ${source}).`,
-      `Fix ${source}: postgres://user:password@host:5432/database.`,
-      { option: 'url', source },
-    );
-  if (typeof raw !== 'string' || raw.trim() === '') throw fail(describeValue(raw));
-  let url: URL;
-  try {
-    url = new URL(raw.trim());
-  } catch {
-    throw fail('a value that does not parse as a URL');
-  }
-  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') throw fail(`a ${url.protocol}// URL`);
-  if (!url.hostname) throw fail('a URL without a host');
-  return raw.trim();
-}
-
-function parseProvider(raw: unknown, source: string): ProviderName {
-  const v = typeof raw === 'string' ? raw.trim().toLowerCase() : raw;
-  if (v === 'auto' || v === 'docker' || v === 'embedded' || v === 'external') return v;
-  throw invalid('provider', 'one of auto, docker, embedded, external', raw, source);
-}
-
-const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
-
-function parseRoleName(raw: unknown, source: string, admin: string): string {
-  const name = parseString('workerUser', raw, source);
-  if (!IDENTIFIER.test(name)) throw invalid('workerUser', 'a lower-case Postgres name (letters, digits, _; at most 63)', raw, source);
-  if (name === admin) {
-    throw new PgdockError(
-      ErrorCodes.INVALID_OPTION,
-      `The \`workerUser\` option names ${admin}, pgdock's own admin role (from ${source}).`,
-      `Leave workerUser unset to give the suite the admin role, or name the role the suite expects (it is created without superuser rights).`,
-      { option: 'workerUser', source },
-    );
-  }
-  return name;
-}
-
-function parsePassword(raw: unknown, source: string): string {
-  if (typeof raw === 'string' && raw !== '') return raw;
-  // Never echo what was given: it may be a real password.
-  throw new PgdockError(ErrorCodes.INVALID_OPTION, `Expected the \`workerPassword\` option to be a non-empty string (from ${source}).`, `Fix ${source}.`, { option: 'workerPassword', source });
-}
-
-/** `{worker}`, `{run}`, `{pid}` and lower-case name characters; checked with the longest values they can take. */
-function parseNamePattern(raw: unknown, source: string): string {
-  const pattern = parseString('workerDatabaseName', raw, source);
-  const unknown = /\{(?!worker\}|run\}|pid\})[^}]*\}/.exec(pattern);
-  if (unknown) throw invalid('workerDatabaseName', 'a name using only {worker}, {run} and {pid}', raw, source);
-  const longest = pattern.replaceAll('{worker}', '9999').replaceAll('{run}', 'abcdef12').replaceAll('{pid}', '4194304');
-  if (!IDENTIFIER.test(longest)) throw invalid('workerDatabaseName', 'a lower-case Postgres name (letters, digits, _; at most 63 once filled in)', raw, source);
-  return pattern;
-}
-
-const ENV_FIELDS: readonly WorkerEnvField[] = ['url', 'host', 'port', 'user', 'password', 'database'];
-
-function parseEnvMap(raw: unknown, source: string): Record<string, WorkerEnvField> {
-  const entries: Array<[string, unknown]> = typeof raw === 'string'
-    ? raw.split(',').map((e) => e.trim()).filter(Boolean).map((e) => {
-        const at = e.indexOf('=');
-        return at < 0 ? [e, undefined] : [e.slice(0, at).trim(), e.slice(at + 1).trim()];
-      })
-    : typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? Object.entries(raw) : [['', undefined]];
-  const map: Record<string, WorkerEnvField> = {};
-  for (const [name, field] of entries) {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) || !ENV_FIELDS.includes(field as WorkerEnvField)) {
-      throw invalid('workerEnv', `variables mapped to one of ${ENV_FIELDS.join(', ')} (e.g. DB_NAME=database)`, raw, source);
-    }
-    map[name] = field as WorkerEnvField;
-  }
-  return map;
-}
-
-function parsePoolSize(raw: unknown, source: string): number {
-  const n = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
-  if (typeof n === 'number' && Number.isInteger(n) && n >= 1 && n <= 1000) return n;
-  throw invalid('workerPoolSize', 'a whole number from 1 to 1000', raw, source);
-}
-
-function parseMaxJobs(raw: unknown, source: string): number {
-  const n = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
-  if (typeof n === 'number' && Number.isInteger(n) && n >= 1 && n <= 512) return n;
-  throw invalid('maxJobs', 'a whole number from 1 to 512', raw, source);
-}
-
-/** Connections pgdock itself may hold per worker, plus Postgres's reserved superuser slots and a margin. */
-export const PGDOCK_CONNECTIONS_PER_WORKER = 4;
-export const RESERVED_CONNECTIONS = 10;
-
-/** The fewest workers a server pgdock starts is sized for (see `maxJobs`). */
-export const DEFAULT_MAX_JOBS = 16;
-
-/** Connections a run needs with `jobs` workers, each with the suite's pool. */
-export function connectionsNeeded(jobs: number, poolSize: number): number {
-  return jobs * (poolSize + PGDOCK_CONNECTIONS_PER_WORKER) + RESERVED_CONNECTIONS;
-}
-
-/** The jobs of the current mocha run, as its main process exports them to its workers. */
-export const RUN_JOBS_ENV = 'PGDOCK_RUN_JOBS';
-
-function setsMaxConnections(args: string[]): boolean {
-  return args.some((a) => /max_connections/.test(a));
-}
-
-/**
- * With per-worker databases, a server pgdock starts gets `max_connections` for `maxJobs` × pool
- * when Postgres's default (100) is too few, unless the user set it. Sized for the ceiling, not for
- * this run's `--jobs`: the setting is part of the server's key, and a run with other `--jobs` must
- * find the same server. Rounded up to 50.
- */
-function withConnectionBudget(args: string[], maxJobs: number, poolSize: number): string[] {
-  if (setsMaxConnections(args)) return args;
-  const needed = connectionsNeeded(maxJobs, poolSize);
-  return needed <= 100 ? args : [...args, '-c', `max_connections=${Math.ceil(needed / 50) * 50}`];
-}
-
-/** The nearest folder at or above `from` holding a package.json, else `from` itself. */
-export function findProjectRoot(from: string): string {
-  let dir = resolve(from);
-  for (;;) {
-    if (existsSync(join(dir, 'package.json'))) return dir;
-    const parent = dirname(dir);
-    if (parent === dir) return resolve(from);
-    dir = parent;
-  }
-}
-
-/** `package.json#pgdock` of the project, unvalidated (`{}` when absent). */
-export function readPackageConfig(projectRoot: string): Record<string, unknown> {
-  const file = join(projectRoot, 'package.json');
-  let pkg: unknown;
-  try {
-    pkg = JSON.parse(readFileSync(file, 'utf8'));
-  } catch {
-    return {};
-  }
-  const section = (pkg as { pgdock?: unknown } | null)?.pgdock;
-  if (section === undefined) return {};
-  if (typeof section !== 'object' || section === null || Array.isArray(section)) {
-    throw invalid('pgdock', 'an object', section, `${file}#pgdock`);
-  }
-  return section as Record<string, unknown>;
-}
-
-/** Per user: `/tmp` is everyone's, and one user's runs must never read another's state. */
-export function defaultStateDir(): string {
-  return join(tmpdir(), `pgdock-${userSuffix()}`);
-}
-
-/** The uid, or the user name where there are no uids. */
-export function userSuffix(): string {
-  return typeof process.getuid === 'function' ? String(process.getuid()) : userInfo().username.replace(/[^A-Za-z0-9_-]/g, '_');
-}
-
-function isCi(env: Env): boolean {
-  const ci = env.CI;
-  return ci !== undefined && ci !== '' && ci !== '0' && ci.toLowerCase() !== 'false';
-}
+// The table has a row for exactly the options PgdockOptions declares.
+const sameNames: [OptionName] extends [keyof PgdockOptions] ? ([keyof PgdockOptions] extends [OptionName] ? true : never) : never = true;
+void sameNames;
 
 /**
  * Resolves options in one place: defaults < `package.json#pgdock` < `PGDOCK_*` env < `input`.
  * Throws one `ERR_PGDOCK_INVALID_OPTION` naming every invalid option (its value and where it came
  * from), every unknown key and every unknown `PGDOCK_*` variable, with "did you mean" for near misses.
+ * Reads only what it is given: the run's `--jobs` is no input (the server is sized for `maxJobs`).
  */
-export function resolveOptions(input: PgdockOptions = {}, env: Env = process.env, cwd = process.cwd()): ResolvedOptions {
+export function resolveOptions(input: PgdockOptions = {}, env: Record<string, string | undefined> = process.env, cwd = process.cwd()): ResolvedOptions {
   const problems: PgdockError[] = [];
   // Each option is parsed on its own: a bad one is recorded and its default stands in, so that one
   // run reports all of them.
@@ -520,97 +248,51 @@ export function resolveOptions(input: PgdockOptions = {}, env: Env = process.env
       return fallback;
     }
   }
-  const rootRaw = input.projectRoot ?? env[OPTION_ENV.projectRoot];
-  const projectRoot = rootRaw !== undefined
-    ? attempt(findProjectRoot(cwd), () => resolve(parseString('projectRoot', rootRaw, input.projectRoot !== undefined ? 'arguments' : OPTION_ENV.projectRoot)))
-    : findProjectRoot(cwd);
-  const fileConfig = attempt({}, () => readPackageConfig(projectRoot));
-  const fileSource = `${join(projectRoot, 'package.json')}#pgdock`;
-
-  const known = Object.keys(OPTION_ENV);
-  problems.push(...unknownOptionProblems(Object.keys(fileConfig), known, fileSource));
-  problems.push(...unknownOptionProblems(Object.keys(input), known, 'arguments'));
-  problems.push(...unknownEnvProblems(env, Object.values(OPTION_ENV)));
-
+  let fileConfig: Record<string, unknown> = {};
+  let fileSource = '';
   // The first layer that sets a value wins, looking from the most explicit one.
-  function pick<K extends keyof PgdockOptions>(key: K): { raw: unknown; source: string } | undefined {
-    if (input[key] !== undefined) return { raw: input[key], source: 'arguments' };
-    const fromEnv = env[OPTION_ENV[key]];
-    if (fromEnv !== undefined && fromEnv !== '') return { raw: fromEnv, source: OPTION_ENV[key] };
-    if (fileConfig[key] !== undefined) return { raw: fileConfig[key], source: fileSource };
+  function pick(name: OptionName): { raw: unknown; source: string } | undefined {
+    if (input[name] !== undefined) return { raw: input[name], source: 'arguments' };
+    const variable = OPTION_TABLE[name].env;
+    const fromEnv = env[variable];
+    if (fromEnv !== undefined && fromEnv !== '') return { raw: fromEnv, source: variable };
+    if (fileConfig[name] !== undefined) return { raw: fileConfig[name], source: fileSource };
     return undefined;
   }
-  /** The option's parsed value, or `fallback` when it is unset (or invalid, which is recorded). */
-  function option<K extends keyof PgdockOptions, T>(key: K, fallback: T, parse: (raw: unknown, source: string) => T): T {
-    const picked = pick(key);
-    return picked ? attempt(fallback, () => parse(picked.raw, picked.source)) : fallback;
+  function value<K extends OptionName>(name: K, context: DefaultContext): OptionValues[K] {
+    const rows: OptionRows = OPTION_TABLE;
+    const row = rows[name];
+    const fallback = row.defaultValue(context);
+    const picked = pick(name);
+    return picked ? attempt(fallback, () => row.parse(picked.raw, { name, source: picked.source, projectRoot: context.projectRoot })) : fallback;
   }
 
-  const perWorker = option('workerDatabase', false, (raw, source) => parseBoolean('workerDatabase', raw, source));
-  const poolSizeForWorkers = option('workerPoolSize', 10, parsePoolSize);
-  const maxJobs = option('maxJobs', Math.max(DEFAULT_MAX_JOBS, defaultJobs()), parseMaxJobs);
-  const provider = pick('provider');
-  const providerName = option('provider', 'auto' as ProviderName, parseProvider);
-  const url = option('url', undefined as string | undefined, parseUrl);
-  if (providerName === 'external' && !url && !problems.some((p) => p.context.option === 'url')) {
-    problems.push(new PgdockError(
-      ErrorCodes.INVALID_OPTION,
-      `The external provider needs the server's URL, and none is set (provider from ${provider?.source ?? 'defaults'}).`,
-      `Set ${OPTION_ENV.url}=postgres://user:password@host:5432/database, or choose another provider.`,
-      { option: 'url' },
-    ));
+  // The project root comes first, from the arguments or the environment: package.json#pgdock is found through it.
+  // Its default reads `cwd` only: nothing else is known yet.
+  const projectRoot = value('projectRoot', { env, cwd, projectRoot: cwd, startupTimeout: 0 });
+  fileConfig = attempt({}, () => readPackageConfig(projectRoot));
+  fileSource = packageConfigSource(projectRoot);
+  problems.push(...unknownOptionProblems(Object.keys(fileConfig), fileSource));
+  problems.push(...unknownOptionProblems(Object.keys(input), 'arguments'));
+  problems.push(...unknownEnvProblems(env));
+
+  const resolvedSoFar: Record<string, unknown> = { projectRoot };
+  for (const name of OPTION_NAMES) {
+    // In table order, so that a default sees the values it depends on (DefaultContext).
+    if (name !== 'projectRoot') resolvedSoFar[name] = value(name, { env, cwd, ...resolvedSoFar } as unknown as DefaultContext);
   }
-  const startupTimeout = option('startupTimeout', 60_000, (raw, source) => parseMillis('startupTimeout', raw, source));
-  const postgresArgs = option('postgresArgs', [] as string[], parseArgs);
-  const sizesConnections = perWorker && !setsMaxConnections(postgresArgs);
-  const fileList = (name: 'sourceSetup' | 'destinationSetup' | 'workerSetup' | 'workerSetupInputs') =>
-    option(name, [] as string[], (raw, source) => parseFileList(name, raw, source, projectRoot));
-  const modulePath = (name: 'pairSetupModule' | 'workerSetupModule') =>
-    option(name, undefined as string | undefined, (raw, source) => resolve(projectRoot, parseString(name, raw, source)));
+  const values = resolvedSoFar as OptionValues;
   const resolved: ResolvedOptions = {
-    image: option('image', DEFAULT_IMAGE, (raw, source) => parseString('image', raw, source)),
-    provider: providerName,
-    providerSource: provider?.source ?? 'defaults',
-    url,
-    reuse: option('reuse', !isCi(env), (raw, source) => parseBoolean('reuse', raw, source)),
-    stateDir: resolve(option('stateDir', defaultStateDir(), (raw, source) => parseString('stateDir', raw, source))),
-    postgresArgs: perWorker ? withConnectionBudget(postgresArgs, maxJobs, poolSizeForWorkers) : postgresArgs,
-    startupTimeout,
-    lockTimeout: option('lockTimeout', startupTimeout + 30_000, (raw, source) => parseMillis('lockTimeout', raw, source)),
-    projectRoot,
-    user: 'postgres',
+    ...values,
+    providerSource: pick('provider')?.source ?? 'defaults',
+    user: ADMIN_USER,
     database: 'postgres',
-    sourceSetup: fileList('sourceSetup'),
-    destinationSetup: fileList('destinationSetup'),
-    pairSetupModule: modulePath('pairSetupModule'),
-    poolSize: option('poolSize', 8, (raw, source) => parseCount('poolSize', raw, source)),
-    keepOnFailure: option('keepOnFailure', false, (raw, source) => parseBoolean('keepOnFailure', raw, source)),
-    keepFor: option('keepFor', 24 * 3600_000, (raw, source) => parseMillis('keepFor', raw, source)),
-    isolation: option('isolation', 'schema' as const, parseIsolation),
-    fixturesDir: resolve(projectRoot, option('fixturesDir', 'fixtures', (raw, source) => parseString('fixturesDir', raw, source))),
-    workerDatabase: perWorker,
-    workerDatabaseName: option('workerDatabaseName', DEFAULT_WORKER_DATABASE_NAME, parseNamePattern),
-    workerUser: option('workerUser', undefined as string | undefined, (raw, source) => parseRoleName(raw, source, 'postgres')),
-    workerPassword: option('workerPassword', undefined as string | undefined, parsePassword),
-    workerRoleAttributes: option('workerRoleAttributes', [] as WorkerRoleAttribute[], parseRoleAttributes),
-    workerSetup: fileList('workerSetup'),
-    workerSetupModule: modulePath('workerSetupModule'),
-    workerSetupInputs: fileList('workerSetupInputs'),
-    workerPoolSize: poolSizeForWorkers,
-    maxJobs,
+    // The ceiling, not this run's --jobs: any --jobs up to it finds the same server (its key holds these arguments).
+    postgresArgs: values.workerDatabase ? withConnectionBudget(values.postgresArgs, values.maxJobs, values.workerPoolSize) : values.postgresArgs,
     maxJobsSource: pick('maxJobs')?.source ?? 'defaults',
-    sizesConnections,
-    workerEnv: option('workerEnv', {} as Record<string, WorkerEnvField>, parseEnvMap),
+    sizesConnections: values.workerDatabase && !setsMaxConnections(values.postgresArgs),
   };
-  const attributes = pick('workerRoleAttributes');
-  if (resolved.workerRoleAttributes.length > 0 && !resolved.workerUser && !problems.some((p) => p.context.option === 'workerUser')) {
-    problems.push(new PgdockError(
-      ErrorCodes.INVALID_OPTION,
-      `The \`workerRoleAttributes\` option (from ${attributes?.source ?? 'defaults'}) gives rights to the role \`workerUser\` names, and none is set: the suite would log in as pgdock's admin role.`,
-      `Set workerUser (${OPTION_ENV.workerUser}) to the role the suite expects, or remove workerRoleAttributes.`,
-      { option: 'workerRoleAttributes', source: attributes?.source ?? 'defaults' },
-    ));
-  }
+  problems.push(...conflictProblems(resolved, (name) => pick(name)?.source ?? 'defaults', problems));
   const problem = combineProblems(problems);
   if (problem) throw problem;
   return resolved;

@@ -7,6 +7,12 @@ import { defaultJobs } from '../config/default-jobs.js';
 const log = createDebug('mocha');
 
 /**
+ * The jobs of the current mocha run, as its main process (hooks/register) passes them to its
+ * workers: the one hop jobs take through the environment. Read here only; options never read it.
+ */
+export const RUN_JOBS_ENV = 'PGDOCK_RUN_JOBS';
+
+/**
  * Where this process sits in a mocha run:
  * - `worker`: a `--parallel` worker (it loads spec files);
  * - `serial`: mocha's only process (it loads spec files itself);
@@ -86,7 +92,7 @@ function scanArgs(args: string[]): MochaCliOptions {
  */
 export function mochaMode(env: Record<string, string | undefined> = process.env, argv: string[] = process.argv): MochaMode {
   const workerId = env.MOCHA_WORKER_ID;
-  const jobsFromMain = Number(env.PGDOCK_RUN_JOBS);
+  const jobsFromMain = Number(env[RUN_JOBS_ENV]);
   if (workerId !== undefined) return { role: 'worker', jobs: Number.isInteger(jobsFromMain) && jobsFromMain > 0 ? jobsFromMain : defaultJobs(), workerId };
   const root = mochaRoot(argv[1]);
   if (!root) return { role: 'outside', jobs: 1, workerId: '0' };

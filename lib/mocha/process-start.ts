@@ -1,11 +1,11 @@
 // Covered by spec/e2e/worker-database.spec.ts, spec/e2e/recipes.spec.ts (setup files see PG*) and
 // spec/e2e/worker-capacity.spec.ts (names and the jobs ceiling checked once, in the main process).
 import type { Test } from 'mocha';
-import { RUN_JOBS_ENV, resolveOptions, type ResolvedOptions } from '../config/options.js';
+import { resolveOptions, type ResolvedOptions } from '../config/options.js';
 import type { WorkerDatabase } from '../isolation/worker-database.js';
 import { isServerGone } from '../server/server-gone.js';
 import { plainBootstrapError } from './bootstrap-error.js';
-import { mochaMode, type MochaMode } from './mocha-mode.js';
+import { RUN_JOBS_ENV, mochaMode, type MochaMode } from './mocha-mode.js';
 import { beginRun, endRun, stopSignalCleanup } from './run-lifecycle.js';
 
 /** This worker's own database, when `workerDatabase` is on. */

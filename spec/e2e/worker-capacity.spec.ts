@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultJobs } from '../../lib/config/default-jobs.js';
-import { DEFAULT_MAX_JOBS } from '../../lib/config/options.js';
+import { DEFAULT_MAX_JOBS } from '../../lib/config/connection-sizing.js';
 import { SampleProject, useSampleProjects } from '../support/sample-project.js';
 import { ServerWatch, projectServers } from '../support/server-watch.js';
 import { onlyOn } from '../support/spec-provider.js';

@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ErrorCodes } from '../../../lib/errors.js';
 import { pgdockErrorFrom } from '../../support/should-fail.js';
-import { DEFAULT_IMAGE, DEFAULT_MAX_JOBS, resolveOptions, splitArgs } from '../../../lib/config/options.js';
+import { DEFAULT_IMAGE, resolveOptions } from '../../../lib/config/options.js';
+import { DEFAULT_MAX_JOBS } from '../../../lib/config/connection-sizing.js';
+import { splitArgs } from '../../../lib/config/parsers.js';
 import { defaultJobs } from '../../../lib/config/default-jobs.js';
 
 
@@ -200,5 +202,17 @@ describe('resolveOptions', function () {
   it('pgdock\'s own variables (PGDOCK_RUN_*, the suite\'s PGDOCK_SPEC_*) and empty ones are not reported', function () {
     const env = { PGDOCK_RUN_ID: 'r', PGDOCK_RUN_PID: '1', PGDOCK_RUN_JOBS: '2', PGDOCK_SPEC_SCRATCH: '/tmp/x', PGDOCK_PROJECT_ROOT: root, PGDOCK_RESUE: '' };
     expect(resolveOptions({}, env).projectRoot).to.equal(root);
+  });
+
+  it('an empty PGDOCK_PROJECT_ROOT is unset, like every other variable: the root is found from the working directory', function () {
+    writeFileSync(join(root, 'package.json'), '{}');
+    const nested = mkdtempSync(join(root, 'sub-'));
+    expect(resolveOptions({}, { PGDOCK_PROJECT_ROOT: '' }, nested).projectRoot).to.equal(root);
+    expect(pgdockErrorFrom(() => resolveOptions({}, { PGDOCK_PROJECT_ROOT: ' ' }, nested)).summary).to.contain('`projectRoot` option to be a non-empty string');
+  });
+
+  it('lists one layer\'s bad values in the options table\'s order', function () {
+    const err = pgdockErrorFrom(() => resolveOptions({ projectRoot: root }, { PGDOCK_MAX_JOBS: 'z', PGDOCK_KEEP_FOR: '0', PGDOCK_IMAGE: ' ' }));
+    expect(err.context.options).to.equal('image, keepFor, maxJobs');
   });
 });

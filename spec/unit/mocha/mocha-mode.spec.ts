@@ -1,10 +1,11 @@
 import { expect } from 'chai';
 import { createRequire } from 'node:module';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { defaultJobs } from '../../../lib/config/default-jobs.js';
-import { mochaMode } from '../../../lib/mocha/mocha-mode.js';
+import { RUN_JOBS_ENV, mochaMode } from '../../../lib/mocha/mocha-mode.js';
+import { REPO_ROOT } from '../../support/paths.js';
 
 describe('mochaMode: where a process sits in a mocha run', function () {
   const mochaBin = createRequire(import.meta.url).resolve('mocha/bin/mocha.js');
@@ -35,5 +36,15 @@ describe('mochaMode: where a process sits in a mocha run', function () {
 
   it('a process mocha\'s CLI did not start is outside', function () {
     expect(mochaMode({}, ['node', join(dir, 'script.js')]).role).to.equal('outside');
+  });
+
+  it('the run\'s jobs reach workers through one variable, which only mocha-mode reads and only register sets', function () {
+    const files = (dir: string): string[] => readdirSync(dir, { withFileTypes: true })
+      .flatMap((e) => e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []);
+    const naming = [...files(join(REPO_ROOT, 'lib')), ...files(join(REPO_ROOT, 'hooks'))]
+      .filter((file) => /\bRUN_JOBS_ENV\b|PGDOCK_RUN_JOBS/.test(readFileSync(file, 'utf8')))
+      .map((file) => relative(REPO_ROOT, file)).sort();
+    expect(naming, 'options are resolved without it: jobs are passed as a value').to.deep.equal(['lib/mocha/mocha-mode.ts', 'lib/mocha/process-start.ts']);
+    expect(mochaMode({ MOCHA_WORKER_ID: '1', [RUN_JOBS_ENV]: '0' }, ['node']).jobs, 'a bad value falls back to mocha\'s default').to.equal(defaultJobs());
   });
 });
