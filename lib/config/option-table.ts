@@ -77,6 +77,7 @@ export const OPTION_TABLE = {
   workerPoolSize: row('PGDOCK_WORKER_POOL_SIZE', parsePoolSize, () => 10),
   maxJobs: row('PGDOCK_MAX_JOBS', parseMaxJobs, () => Math.max(DEFAULT_MAX_JOBS, defaultJobs())),
   workerEnv: row('PGDOCK_WORKER_ENV', parseEnvMap, (): Record<string, WorkerEnvField> => ({})),
+  updateSnapshots: row('PGDOCK_UPDATE_SNAPSHOTS', parseBoolean, () => false),
 } as const;
 
 export type OptionName = keyof typeof OPTION_TABLE;

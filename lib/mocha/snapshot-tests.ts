@@ -1,11 +1,20 @@
 // Covered by spec/e2e/snapshots.spec.ts.
 import type { Suite, Test } from 'mocha';
 import type { SnapshotFileReport, SnapshotTest } from '../chai/host.js';
+import { OPTION_TABLE } from '../config/option-table.js';
+import { isCi } from '../config/project.js';
 
 const snapshots = new WeakMap<Test, SnapshotTest>();
 
-function flag(value: string | undefined): boolean {
-  return value !== undefined && value !== '' && value !== '0' && value.toLowerCase() !== 'false';
+/** The `updateSnapshots` option as the environment says now (resolveOptions checked its value when the run began). */
+export function snapshotUpdate(): boolean {
+  const raw = process.env[OPTION_TABLE.updateSnapshots.env];
+  if (raw === undefined || raw.trim() === '') return false;
+  try {
+    return OPTION_TABLE.updateSnapshots.parse(raw, { name: 'updateSnapshots', source: OPTION_TABLE.updateSnapshots.env, projectRoot: process.cwd() });
+  } catch {
+    return false;
+  }
 }
 
 /** A test attempt's snapshot identity (its counter starts again at each attempt, e.g. a retry). */
@@ -20,7 +29,7 @@ export function beginSnapshotTest(test: Test | undefined): SnapshotTest | undefi
       return snapshotUpdate();
     },
     get ci() {
-      return flag(process.env.CI);
+      return isCi(process.env);
     },
   };
   snapshots.set(test, entry);
@@ -47,8 +56,4 @@ export function snapshotReports(root: Suite): SnapshotFileReport[] {
     complete: !only && tests.every((t) => t.state === 'passed' || t.state === 'failed'),
     tests: tests.map((t) => ({ title: t.fullTitle(), state: t.state, taken: snapshots.get(t)?.taken ?? 0 })),
   }));
-}
-
-export function snapshotUpdate(): boolean {
-  return flag(process.env.PGDOCK_UPDATE_SNAPSHOTS);
 }
