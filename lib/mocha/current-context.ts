@@ -22,9 +22,11 @@ const forwarded = {} as PgContext;
 for (const key of ['sql', 'url', 'server', 'source', 'destination', 'database'] as const) {
   Object.defineProperty(forwarded, key, { enumerable: true, get: () => current()[key] });
 }
-for (const key of ['table', 'sqlFor', 'fixture'] as const) {
+for (const key of ['table', 'sqlFor', 'fixture', 'freshPair'] as const) {
   Object.defineProperty(forwarded, key, { value: (...args: never[]) => (current()[key] as (...a: never[]) => unknown)(...args) });
 }
+// Printed as JSON, `pg` is the running test's this.pg printed: no secrets (see hideSecretsWhenPrinted).
+Object.defineProperty(forwarded, 'toJSON', { value: () => (current() as unknown as { toJSON(): unknown }).toJSON() });
 Object.defineProperty(forwarded, inspect.custom, {
   value: (depth: number, options: object) => {
     try {

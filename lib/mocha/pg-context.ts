@@ -14,8 +14,9 @@ import { QueryLog } from './report-context.js';
 import { connectionUrl, hideSecretsWhenPrinted, redactedUrl, summarizeServer, type ServerInfo, type ServerSummary } from '../server/server-info.js';
 import { isServerGone, noteServer, throwIfServerGone } from '../server/server-gone.js';
 
-/** Which schema of the pair. */
-export type SchemaRole = 'source' | 'destination';
+import { FreshPairs, keptPairLine, type FreshPair, type SchemaRole } from './fresh-pairs.js';
+
+export type { FreshPair, SchemaRole };
 
 /** What a test sees as `this.pg`. */
 export interface PgContext {
@@ -41,6 +42,12 @@ export interface PgContext {
    * `${postgres.user}`, `${postgres.database}`, plus `extra` (which may override them).
    */
   fixture(nameOrPath: string, extra?: FixtureValues): RenderedFixture;
+  /**
+   * Another isolated pair for this test, from the same pool (pair setup applied): as many as it asks
+   * for, each dropped when the test ends (kept on failure, as the test's own), or sooner with
+   * `release()`. For property tests: a fresh pair per generated case (see `pgdock/fast-check`).
+   */
+  freshPair(): Promise<FreshPair>;
 }
 
 function mergeValues(base: FixtureValues, extra: FixtureValues): FixtureValues {
@@ -141,21 +148,27 @@ export function createPgScope(runnable: () => TimedRunnable | undefined): PgScop
   let testSql: Sql | undefined;
   const scoped = new Map<SchemaRole, Sql>();
   const perDatabase = (): boolean => processOptions().isolation === 'database';
-  const claimed = (): PairNames => {
-    if (!pair) {
-      const r = runnable();
-      const title = r?.testTitle ?? r?.title ?? 'test';
-      const nonce = createNonce();
-      const names: PairNames = schemaPairNames(title, nonce);
-      if (perDatabase()) names.database = testDatabaseName(title, nonce);
-      const started = Date.now();
-      processPairs(info()).claim(names);
-      extendTimeout(r, Date.now() - started);
-      pair = names;
-    }
-    return pair;
+  /** A new pair from the pool, named after the test; the wait is given back to its timeout. */
+  const claimNew = (): PairNames => {
+    const r = runnable();
+    const title = r?.testTitle ?? r?.title ?? 'test';
+    const nonce = createNonce();
+    const names: PairNames = schemaPairNames(title, nonce);
+    if (perDatabase()) names.database = testDatabaseName(title, nonce);
+    const started = Date.now();
+    processPairs(info()).claim(names);
+    extendTimeout(r, Date.now() - started);
+    return names;
   };
+  const claimed = (): PairNames => (pair ??= claimNew());
   const names = new Map<string, 'table' | 'schema'>();
+  const fresh = new FreshPairs({
+    claim: claimNew,
+    release: (p, keepFor) => pairs?.release(p, keepFor),
+    client: () => processClient(info()),
+    databaseUrl: (database) => connectionUrl({ ...info(), database }),
+    names,
+  });
   const schema = (role: SchemaRole): string => {
     const name = role === 'source' ? claimed().source : claimed().destination;
     names.set(name, 'schema');
@@ -199,6 +212,7 @@ export function createPgScope(runnable: () => TimedRunnable | undefined): PgScop
         return renderFixture(nameOrPath, mergeValues(values, extra), processOptions().fixturesDir);
       },
     },
+    freshPair: { value: async (): Promise<FreshPair> => fresh.take() },
     sqlFor: {
       value: (role: SchemaRole) => {
         if (role !== 'source' && role !== 'destination') throw new TypeError(`this.pg.sqlFor() role must be 'source' or 'destination', got ${JSON.stringify(role)}`);
@@ -227,16 +241,14 @@ export function createPgScope(runnable: () => TimedRunnable | undefined): PgScop
       for (const sql of [...scoped.values(), ...(testSql ? [testSql] : [])]) void sql.end({ timeout: 1 }).catch(() => {});
       scoped.clear();
       testSql = undefined;
-      if (!pair || !pairs) return;
       // Nothing is left to keep on a server that is gone, and the failure must stay one line.
-      const keep = failed && processOptions().keepOnFailure && !isServerGone();
-      pairs.release(pair, keep ? processOptions().keepFor : undefined);
-      if (keep) {
-        const until = new Date(Date.now() + processOptions().keepFor).toISOString();
-        const where = pair.database ? ` in database ${pair.database}` : '';
-        const url = pair.database ? `"$(npx pgdock url | sed 's#/[^/]*$#/${pair.database}#')"` : '"$(npx pgdock url)"';
-        const line = `pgdock kept this test's schemas ${pair.source} and ${pair.destination}${where} until ${until}. Inspect them with:\n` +
-          `  PGOPTIONS='-c search_path=${pair.source},${pair.destination}' psql ${url}`;
+      const keepFor = failed && processOptions().keepOnFailure && !isServerGone() ? processOptions().keepFor : undefined;
+      const lines = fresh.finish(keepFor);
+      if (pair && pairs) {
+        pairs.release(pair, keepFor);
+        if (keepFor) lines.unshift(keptPairLine(pair, keepFor));
+      }
+      for (const line of lines) {
         process.stderr.write(`${line}\n`);
         if (error) error.message += `\n${line}`;
       }

@@ -25,6 +25,13 @@ describe('pg: the running test\'s context without `this`', function () {
     expect(pg.url).to.equal(this.pg.url);
   });
 
+  it('forwards every member this.pg has (a new one forgotten here would be missing from pg)', async function () {
+    const members = (o: object) => Object.getOwnPropertyNames(o).sort();
+    expect(members(pg)).to.deep.equal(members(this.pg));
+    const fresh = await pg.freshPair();
+    expect(fresh.source).to.match(/^src_forwards_every_member/).and.not.equal(this.pg.source);
+  });
+
   it('works in arrow-function tests and helpers', async () => {
     const count = async (table: string) => (await pg.sql.unsafe(`select count(*)::int as n from ${table}`))[0]!.n as number;
     await pg.sql.unsafe(`create table ${pg.table('users')} (id int); insert into ${pg.table('users')} values (1), (2)`);

@@ -1,0 +1,95 @@
+// Covered by spec/integration/mocha/fresh-pairs.spec.ts and spec/e2e/property-tests.spec.ts.
+import postgres, { type Sql } from 'postgres';
+import { quoteIdentifier } from '../isolation/schema-names.js';
+import type { PairNames } from '../sync/schema-pairs.js';
+
+/** Which schema of a pair. */
+export type SchemaRole = 'source' | 'destination';
+
+/** A pair a test asked for with `this.pg.freshPair()`, beside its own. */
+export interface FreshPair {
+  /** Its source schema: `src_<title>_<nonce>`, empty but for the pair setup. */
+  readonly source: string;
+  /** Its destination schema. */
+  readonly destination: string;
+  /** In `isolation: 'database'`, its own database (`sql` points at it); else undefined. */
+  readonly database: string | undefined;
+  /** A postgres.js client that reaches it (the test's shared client, or one for its database). */
+  readonly sql: Sql;
+  /** `schema."name"` for a table in this pair. */
+  table(name: string, role?: SchemaRole): string;
+  /** Drops the pair now instead of when the test ends (a property test does so after each passing case). */
+  release(): void;
+}
+
+/** What fresh pairs need from the test's scope. */
+export interface FreshPairHost {
+  /** Names and claims a new pair from the worker's pool (waiting only if the pool is empty). */
+  claim(): PairNames;
+  /** Drops it in the background, or keeps it for `keepFor` ms. */
+  release(names: PairNames, keepFor?: number): void;
+  /** The shared client, or a URL for a pair's own database. */
+  client(): Sql;
+  databaseUrl(database: string): string;
+  /** Names pgdock handed out in this test, for pgdock/chai's `.exist` / `.empty`. */
+  names: Map<string, 'table' | 'schema'>;
+}
+
+/** The line a kept pair prints: where it is, until when, and the psql command that opens it. */
+export function keptPairLine(pair: PairNames, keepFor: number, what = 'this test\'s schemas'): string {
+  const until = new Date(Date.now() + keepFor).toISOString();
+  const where = pair.database ? ` in database ${pair.database}` : '';
+  const url = pair.database ? `"$(npx pgdock url | sed 's#/[^/]*$#/${pair.database}#')"` : '"$(npx pgdock url)"';
+  return `pgdock kept ${what} ${pair.source} and ${pair.destination}${where} until ${until}. Inspect them with:\n` +
+    `  PGOPTIONS='-c search_path=${pair.source},${pair.destination}' psql ${url}`;
+}
+
+/** The fresh pairs of one test: handed out on request, dropped (or kept) when the test ends. */
+export class FreshPairs {
+  private readonly live = new Map<FreshPair, { names: PairNames; sql?: Sql }>();
+
+  constructor(private readonly host: FreshPairHost) {}
+
+  take(): FreshPair {
+    const host = this.host;
+    const names = host.claim();
+    const entry: { names: PairNames; sql?: Sql } = { names };
+    for (const schema of [names.source, names.destination]) this.host.names.set(schema, 'schema');
+    const pair: FreshPair = {
+      source: names.source,
+      destination: names.destination,
+      database: names.database,
+      get sql() {
+        return entry.sql ?? (entry.sql = names.database ? postgres(host.databaseUrl(names.database), { max: 2, onnotice: () => {} }) : host.client());
+      },
+      table: (name, role = 'source') => {
+        if (typeof name !== 'string' || name === '') throw new TypeError(`freshPair().table() needs a table name, got ${JSON.stringify(name)}`);
+        if (role !== 'source' && role !== 'destination') throw new TypeError(`freshPair().table() role must be 'source' or 'destination', got ${JSON.stringify(role)}`);
+        const qualified = `${role === 'source' ? names.source : names.destination}.${quoteIdentifier(name)}`;
+        this.host.names.set(qualified, 'table');
+        return qualified;
+      },
+      release: () => this.drop(pair),
+    };
+    this.live.set(pair, entry);
+    return pair;
+  }
+
+  private drop(pair: FreshPair, keepFor?: number): void {
+    const entry = this.live.get(pair);
+    if (!entry) return;
+    this.live.delete(pair);
+    if (entry.names.database && entry.sql) void entry.sql.end({ timeout: 1 }).catch(() => {});
+    this.host.release(entry.names, keepFor);
+  }
+
+  /** At the test's end: every pair still held is dropped, or kept (`keepFor`) with a line saying how to open it. */
+  finish(keepFor: number | undefined): string[] {
+    const lines: string[] = [];
+    for (const [pair, { names }] of [...this.live]) {
+      this.drop(pair, keepFor);
+      if (keepFor) lines.push(keptPairLine(names, keepFor, 'a fresh pair, schemas'));
+    }
+    return lines;
+  }
+}

@@ -1,0 +1,44 @@
+// `pgdock/fast-check`. Covered by spec/integration/property/pg-property.spec.ts and spec/e2e/property-tests.spec.ts.
+import * as fc from 'fast-check';
+import { pg } from '../mocha/current-context.js';
+import type { FreshPair } from '../mocha/fresh-pairs.js';
+
+export type { FreshPair };
+
+/**
+ * A fast-check property whose every run gets a fresh pair (`this.pg.freshPair()`): no generated case
+ * sees another's tables, and shrinking replays each candidate on a pair of its own. A passing run's
+ * pair is dropped at once; the last failing run's (the counterexample fast-check reports) is held
+ * to the test's end, where `keepOnFailure` keeps it with a psql line, as it keeps the test's own pair.
+ *
+ * ```js
+ * await pgProperty([fc.array(fc.integer())], async (pair, values) => { ... }, { numRuns: 100 });
+ * ```
+ * Call it inside a Mocha test using pgdock/register. Rejects as `fc.assert` does.
+ */
+export async function pgProperty<Ts extends [unknown, ...unknown[]]>(
+  arbitraries: { [K in keyof Ts]: fc.Arbitrary<Ts[K]> },
+  predicate: (pair: FreshPair, ...values: Ts) => Promise<boolean | void>,
+  parameters?: fc.Parameters<Ts>,
+): Promise<void> {
+  const context = pg;
+  let counterexample: FreshPair | undefined;
+  const run = async (...values: Ts): Promise<boolean | void> => {
+    const pair = await context.freshPair();
+    let passed = false;
+    try {
+      const result = await predicate(pair, ...values);
+      passed = result !== false;
+      return result;
+    } finally {
+      if (passed) {
+        pair.release();
+      } else {
+        counterexample?.release();
+        counterexample = pair;
+      }
+    }
+  };
+  const property = (fc.asyncProperty as unknown as (...args: unknown[]) => fc.IAsyncProperty<Ts>)(...arbitraries, run);
+  await fc.assert(property, parameters);
+}

@@ -1,0 +1,53 @@
+import type { Sql } from 'postgres';
+import { expect } from '../../support/sql-expect.js';
+
+/** Whether a schema exists, waiting up to 5 s for a background drop to land (or not). */
+async function schemaGone(sql: Sql, name: string): Promise<boolean> {
+  for (const until = Date.now() + 5_000; Date.now() < until; await new Promise((r) => setTimeout(r, 100))) {
+    const rows = await sql`select 1 from pg_namespace where nspname = ${name}`;
+    if (rows.length === 0) return true;
+  }
+  return false;
+}
+
+describe('this.pg.freshPair()', function () {
+  const left: string[] = [];
+
+  it('hands out as many new pairs as asked, none of them the test\'s own, each empty and isolated', async function () {
+    const own = this.pg.source;
+    const a = await this.pg.freshPair();
+    const b = await this.pg.freshPair();
+    expect(new Set([own, a.source, b.source, a.destination, b.destination]).size).to.equal(5);
+    expect(a.source).to.match(/^src_hands_out_as_many_new_pairs_/);
+    await a.sql.unsafe(`create table ${a.table('t')} (n int); insert into ${a.table('t')} values (1), (2)`);
+    await expect(a.table('t')).to.have.rowCount(2);
+    await expect(b.table('t'), 'b does not see a\'s table').not.to.exist;
+    await expect(b.source, 'a fresh source schema is empty').to.be.empty;
+    await expect(this.pg.table('t'), 'nor does the test\'s own pair').not.to.exist;
+    await a.sql.unsafe(`create table ${a.table('out', 'destination')} (n int)`);
+    await expect(a.table('out', 'destination')).to.exist;
+    left.push(a.source, b.destination);
+  });
+
+  it('must fail: a fresh pair\'s table is not another\'s (assertions see which pair they ask about)', async function () {
+    const a = await this.pg.freshPair();
+    const b = await this.pg.freshPair();
+    await a.sql.unsafe(`create table ${a.table('t')} (n int)`);
+    let failed = false;
+    try {
+      await expect(b.table('t')).to.exist;
+    } catch {
+      failed = true;
+    }
+    expect(failed, '.exist on the other pair\'s table name must fail').to.equal(true);
+  });
+
+  it('pairs still held when the test ends are dropped; release() drops one at once', async function () {
+    for (const name of left) expect(await schemaGone(this.pg.sql, name), `${name}, from the first test`).to.equal(true);
+    const pair = await this.pg.freshPair();
+    await expect(pair.source).to.be.empty;
+    pair.release();
+    expect(await schemaGone(this.pg.sql, pair.source)).to.equal(true);
+    expect(() => pair.table('')).to.throw(TypeError, /needs a table name/);
+  });
+});
