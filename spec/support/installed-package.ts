@@ -44,7 +44,7 @@ export async function installedPackageDir(flavor: InstallFlavor = 'esm'): Promis
       const tools =
         flavor === 'cjs' ? CJS_TOOLS
         : flavor === 'docker-only' ? [`mocha@${version('mocha')}`]
-        : ['mocha', 'typescript', '@types/mocha', '@types/node', 'chai', '@types/chai', 'mochawesome'].map((n) => `${n}@${version(n)}`);
+        : ['mocha', 'typescript', '@types/mocha', '@types/node', 'chai', '@types/chai', 'mochawesome', 'fast-check'].map((n) => `${n}@${version(n)}`);
       writeFileSync(join(base, 'package.json'), JSON.stringify({ name: 'pgdock-sample-base', private: true, type: flavor === 'cjs' ? 'commonjs' : 'module' }));
       // Asynchronously: a blocked event loop would stop refreshing the lock, and after 5 s another
       // worker would take it over and use the half-installed folder.
