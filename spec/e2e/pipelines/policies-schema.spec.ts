@@ -52,6 +52,28 @@ describe('pipelines: schema drift policies (reference sync)', function () {
     await expect(this.pg.table('events', 'destination')).to.include.rows([{ id: 51, kind: 'late', updated_at: '2025-01-01T00:00:00Z', note: 'n' }]);
   });
 
+  it('new_column: add — cdc: the destination gets the new column, and changes after it carry its values', async function () {
+    const config = pipeline(this, 'cdc', 'upsert', ['accounts'], { new_column: 'add' });
+    await sync().runPipeline(config);
+    const accounts = this.pg.table('accounts');
+    await this.pg.sql.unsafe(`alter table ${accounts} add column note text; insert into ${accounts} values (4, 'barbara', 400, 'new'); update ${accounts} set note = 'edited' where id = 1`);
+    const result = await sync().runPipeline(config);
+    expect(result).to.include({ columnsAdded: 1, written: 2 });
+    await expect(this.pg.table('accounts', 'destination')).to.have.rows([{ id: 1, owner: 'ada', balance: 100, note: 'edited' }, { id: 2, owner: 'grace', balance: 200, note: null },
+      { id: 3, owner: 'linus', balance: 300, note: null }, { id: 4, owner: 'barbara', balance: 400, note: 'new' }]);
+  });
+
+  it('new_column: fail (the default) — cdc: SCHEMA_DRIFT before any change is applied; the slot keeps them for the run that may add it', async function () {
+    await sync().runPipeline(pipeline(this, 'cdc', 'upsert', ['accounts']));
+    const accounts = this.pg.table('accounts');
+    await this.pg.sql.unsafe(`insert into ${accounts} values (4, 'barbara', 400); alter table ${accounts} add column note text`);
+    const error = await syncRejection(sync(), sync().runPipeline(pipeline(this, 'cdc', 'upsert', ['accounts'])), 'SCHEMA_DRIFT');
+    expect(error).to.include({ stream: 'accounts', column: 'note' });
+    await expect(this.pg.table('accounts', 'destination')).to.have.rowCount(3);
+    await sync().runPipeline(pipeline(this, 'cdc', 'upsert', ['accounts'], { new_column: 'add' }));
+    await expect(this.pg.table('accounts', 'destination')).to.include.rows([{ id: 4, owner: 'barbara', balance: 400, note: null }]);
+  });
+
   it('new_column per stream: a stream\'s own policy overrides the pipeline\'s (add for users, ignore for orders)', async function () {
     await sync().runPipeline(pipeline(this, 'full_refresh', 'upsert', ['users', 'orders']));
     await this.pg.sql.unsafe(`alter table ${this.pg.table('users')} add column age int; alter table ${this.pg.table('orders')} add column note text`);
