@@ -5,8 +5,33 @@ import { REPO_ROOT } from './paths.js';
 /** A rendered pipeline config, as fixtures/pipelines/*.yaml describe it. */
 export type PipelineConfig = Record<string, unknown> & { streams: Array<Record<string, unknown>> };
 
+/** What a run did to one stream (and, summed, to the pipeline). */
+export interface SyncCounts {
+  written: number;
+  skipped: number;
+  deadLettered: number;
+  columnsAdded: number;
+  columnsIgnored: number;
+  columnsNullFilled: number;
+  columnsCoerced: number;
+}
+
+export interface SyncResult extends SyncCounts {
+  streams: Record<string, SyncCounts>;
+}
+
+/** The reference sync's typed error (fixtures/sync/errors.js). */
+export interface SyncError extends Error {
+  code: 'CONFIG' | 'SCHEMA_DRIFT' | 'BAD_ROW';
+  stream?: string;
+  column?: string;
+  row?: Record<string, unknown>;
+  sqlstate?: string;
+}
+
 export interface ReferenceSync {
-  runPipeline(config: unknown, hooks?: { beforeSwap?: (stream: { name: string }) => Promise<void> | void }): Promise<void>;
+  runPipeline(config: unknown, hooks?: { beforeSwap?: (stream: { name: string }) => Promise<void> | void }): Promise<SyncResult>;
+  SyncError: new (...args: never[]) => SyncError;
 }
 
 /** The system under test: fixtures/sync/sync.js (plain JS, as a user's own code would be). */
