@@ -51,7 +51,7 @@ describe('property tests with a fresh pair per case (pgdock/fast-check)', functi
   this.timeout(300_000);
   const newProject = useSampleProjects();
   beforeEach(function () {
-    onlyOn(this, ['docker', 'embedded'], 'pairs come from the same pool on every provider; checked on docker and embedded');
+    onlyOn(this, ['docker'], 'pairs come from the same pool on every provider (the in-process specs of freshPair and pgProperty run on each)');
   });
 
   it('100 cases on 100 pairs, none seeing another\'s rows; the shrunk counterexample\'s pair is kept with its psql line', async function () {
