@@ -136,6 +136,8 @@ async function main(): Promise<void> {
       emptyPooled: await pooled(url, info, [], PACE_MS),
       tenPooled: await pooled(url, info, [setupFile], PACE_MS),
       tenBackToBack: await pooled(url, info, [setupFile], 0),
+      // #17: freshPair() per fast-check case, 10-table setup: a case runs ~2 ms of SQL, claim + release each.
+      tenPropertyCases: await pooled(url, info, [setupFile], 2),
       emptyCreateDrop: await createAndDrop(sql, ''),
       tenCreateDrop: await createAndDrop(sql, TEN_TABLES),
       emptyTemplate: await templateDatabase(sql, url, ''),
@@ -151,6 +153,7 @@ async function main(): Promise<void> {
       row('pgdock acquire, pair with 10 tables each', results.tenPooled.acquire),
       row('pgdock release, pair with 10 tables each', results.tenPooled.release),
       row('pgdock acquire, 10 tables, tests back to back (0 ms)', results.tenBackToBack.acquire),
+      row('freshPair() per property case (2 ms of SQL), 10 tables', results.tenPropertyCases.acquire.map((a, i) => a + results.tenPropertyCases.release[i]!)),
       row('idle wake-up: `select 1` after 20 ms asleep (for scale)', results.idleSelect.acquire),
       row('baseline CREATE pair, empty', results.emptyCreateDrop.acquire),
       row('baseline DROP pair, empty', results.emptyCreateDrop.release),
@@ -161,7 +164,7 @@ async function main(): Promise<void> {
       row('baseline CREATE DATABASE ... TEMPLATE, 10 tables', results.tenTemplate.acquire),
       row('baseline DROP DATABASE, 10 tables', results.tenTemplate.release),
       '',
-      `targets: acquire p50 <= 1 ms and p95 <= 5 ms with tests of ${PACE_MS} ms (empty and 10-table pairs)`,
+      `targets: acquire p50 <= 1 ms and p95 <= 5 ms with tests of ${PACE_MS} ms (empty and 10-table pairs); freshPair per property case p50 <= 2 ms (#17)`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
     const summary = Object.fromEntries(Object.entries(results).map(([k, f]) => [k, {
