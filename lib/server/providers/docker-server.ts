@@ -1,4 +1,4 @@
-// Covered by spec/integration/server/providers/docker-server.spec.ts.
+// Covered by spec/integration/server/providers/provider-list.spec.ts (list, remove) and spec/integration/server/acquire-server.spec.ts.
 import { join } from 'node:path';
 import { createDebug } from '../../debug.js';
 import { ErrorCodes, PgdockError } from '../../errors.js';

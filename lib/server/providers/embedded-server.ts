@@ -1,4 +1,4 @@
-// Covered by spec/integration/server/providers/embedded-server.spec.ts.
+// Covered by spec/integration/server/providers/embedded-server.spec.ts and provider-list.spec.ts (list, remove).
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';

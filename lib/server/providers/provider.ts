@@ -1,4 +1,4 @@
-// Covered by spec/integration/server/providers/docker-server.spec.ts and embedded-server.spec.ts (list, remove).
+// Covered by spec/integration/server/providers/provider-list.spec.ts (list, remove) and the providers' specs.
 import type { ConcreteProvider } from '../../config/options.js';
 import type { ServerInfo } from '../server-info.js';
 import type { ServerOptions, ServerPaths } from '../../coordination/server-key.js';

@@ -16,18 +16,25 @@ describe('the Docker engine client (a real engine, throwaway containers of the t
   const docker = new Docker();
   // Labelled with a project of their own, so a crashed run's leftovers are found and never mistaken for others'.
   const project = `spec-engine-${randomUUID().slice(0, 8)}`;
+  const made: string[] = [];
   before(function () {
     onlyOn(this, ['docker'], 'needs a Docker engine');
   });
   after(async function () {
-    for (const c of await docker.listContainers({ all: true, filters: { label: [`${LABELS.project}=${project}`] } })) {
-      await docker.getContainer(c.Id).remove({ force: true });
+    for (const id of made) {
+      await docker
+        .getContainer(id)
+        .remove({ force: true })
+        .catch((err: { statusCode?: number }) => {
+          if (err.statusCode !== 404) throw err; // 404: a test removed it already
+        });
     }
   });
 
   /** Runs `sh -c script` to its end and returns the container's id. */
   async function ran(script: string, tty = false): Promise<string> {
     const container = await docker.createContainer({ Image: TEST_IMAGE, Entrypoint: ['sh', '-c'], Cmd: [script], Tty: tty, Labels: { [LABELS.project]: project } });
+    made.push(container.id);
     await container.start();
     await container.wait();
     return container.id;
@@ -37,7 +44,7 @@ describe('the Docker engine client (a real engine, throwaway containers of the t
     const engine = await DockerEngine.connect();
     const id = await ran(SCRIPT);
     const tail = await engine.logTail(id, 20);
-    expect(tail, 'no frame header bytes').to.not.match(/[\x00-\x08]/);
+    expect([...tail].filter((ch) => ch.charCodeAt(0) < 9), 'no frame header bytes').to.deep.equal([]);
     expect(tail.split('\n').sort()).to.deep.equal(['err-1', 'err-2', 'out-1', 'out-2', 'postgres://app:***@db:5432/x']);
     expect(tail).to.not.contain('s3cret-pw');
     expect((await engine.logTail(id, 2)).split('\n').sort()).to.deep.equal(['err-2', 'out-2']);
