@@ -4,36 +4,6 @@
 /** lib/cli may not reach the Docker engine or the embedded provider's internals: it goes through ServerProvider. */
 const CLI_FORBIDDEN = '^lib/server/(docker/|providers/embedded-)';
 
-/**
- * Known crossings, each one file → the modules it still imports (exactly these, nothing more).
- * docs/HOUSE-PLAN.md: "cli/ reads server/docker/engine and embedded-server internals: go through
- * ServerProvider (add list())". `pgdock status/down/prune` list containers by their labels and
- * embedded servers by their records; once ServerProvider can list and remove them, delete these.
- */
-const CLI_EXCEPTIONS = {
-  'lib/cli/commands.ts': ['lib/server/docker/engine.ts', 'lib/server/providers/embedded-server.ts'],
-  'lib/cli/project-servers.ts': ['lib/server/docker/engine.ts', 'lib/server/providers/embedded-server.ts'],
-};
-
-const exactly = (path) => `^${path.replace(/[.]/g, '\\.')}$`;
-const anyOf = (paths) => paths.map(exactly).join('|');
-
-const cliRules = [
-  {
-    from: { path: '^lib/cli/', pathNot: anyOf(Object.keys(CLI_EXCEPTIONS)) },
-    to: { path: CLI_FORBIDDEN },
-  },
-  ...Object.entries(CLI_EXCEPTIONS).map(([from, allowed]) => ({
-    from: { path: exactly(from) },
-    to: { path: CLI_FORBIDDEN, pathNot: anyOf(allowed) },
-  })),
-].map((rule) => ({
-  name: 'cli-only-through-server-provider',
-  severity: 'error',
-  comment: 'The CLI reaches servers only through ServerProvider (server/providers/provider.ts), not through the Docker engine or the embedded provider (#16).',
-  ...rule,
-}));
-
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
@@ -74,7 +44,13 @@ module.exports = {
       from: { pathNot: '^lib/sync/' },
       to: { path: '^(node:)?worker_threads$' },
     },
-    ...cliRules,
+    {
+      name: 'cli-only-through-server-provider',
+      severity: 'error',
+      comment: 'The CLI reaches servers only through ServerProvider (server/providers/provider.ts, list and remove), not through the Docker engine or the embedded provider (#16).',
+      from: { path: '^lib/cli/' },
+      to: { path: CLI_FORBIDDEN },
+    },
     {
       name: 'lib-not-to-spec',
       severity: 'error',

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import postgres from 'postgres';
 import { resolveOptions } from '../lib/config/options.js';
-import { SPEED_ARGS } from '../lib/server/docker/engine.js';
+import { SPEED_ARGS } from '../lib/server/postgres-args.js';
 import { projectKey } from '../lib/coordination/server-key.js';
 import { ServerWatch, removeProjectServers } from '../spec/support/server-watch.js';
 import { SampleProject } from '../spec/support/sample-project.js';

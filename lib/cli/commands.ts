@@ -1,10 +1,10 @@
+// Covered by spec/unit/cli/commands.spec.ts, spec/e2e/cli-servers.spec.ts and spec/faults/cli-safety.spec.ts.
 import { rmdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { sweepLeases, type Lease } from '../coordination/leases.js';
+import { liveLeasesOf, type Lease } from '../coordination/leases.js';
 import type { ProviderName, ResolvedOptions } from '../config/options.js';
 import { sweepDeadChoices } from '../server/choose-provider.js';
-import { DockerProvider } from '../server/docker/engine.js';
-import { embeddedServer } from '../server/providers/embedded-server.js';
+import { loadProvider } from '../server/providers/load-provider.js';
 import { redactedUrl, type ServerInfo } from '../server/server-info.js';
 import { removeEmptyStateFolders } from '../server/release-server.js';
 import { clearState } from '../coordination/state-file.js';
@@ -44,7 +44,7 @@ export interface StatusReport {
 }
 
 function leasesIn(dir: string | undefined): Lease[] {
-  return dir ? sweepLeases(join(dir, 'leases')) : [];
+  return dir ? liveLeasesOf(dir) : [];
 }
 
 /**
@@ -110,7 +110,7 @@ export function formatStatus(report: StatusReport): string {
 
 function forgetStateFolder(dir: string): void {
   clearState(join(dir, 'server.json'));
-  sweepLeases(join(dir, 'leases'));
+  liveLeasesOf(dir);
   removeEmptyStateFolders(dir);
 }
 
@@ -128,24 +128,17 @@ interface Candidate {
   remove(): Promise<string[]>;
 }
 
-async function removeFound(docker: DockerProvider | undefined, server: FoundServer, label: string): Promise<string[]> {
-  let removed: string[] = [];
-  if (server.provider === 'docker' && docker) {
-    await docker.remove(server.fullId);
-    removed = [label];
-  } else if (server.provider === 'embedded' && server.dir) {
-    removed = (await embeddedServer.removeServer(server.dir, undefined)).map((what) => `${what} (${server.image})`);
-  }
+async function removeFound(server: FoundServer): Promise<string[]> {
+  const removed = await (await loadProvider(server.provider)).remove(server);
   if (server.dir) forgetStateFolder(server.dir);
-  return removed;
+  return removed.map((what) => `${what} (${server.image})`);
 }
 
 async function candidates(servers: FoundServer[]): Promise<Candidate[]> {
-  const docker = servers.some((s) => s.provider === 'docker') ? await DockerProvider.connect() : undefined;
   const out: Candidate[] = [];
   for (const server of servers) {
     const label = `${server.provider === 'docker' ? 'container' : 'postmaster'} ${server.id} (${server.image})`;
-    out.push({ label, ageSeconds: server.ageSeconds, leases: await liveLeases(server.dir, server.info, server.running), remove: () => removeFound(docker, server, label) });
+    out.push({ label, ageSeconds: server.ageSeconds, leases: await liveLeases(server.dir, server.info, server.running), remove: () => removeFound(server) });
   }
   return out;
 }

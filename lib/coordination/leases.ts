@@ -93,3 +93,11 @@ export function sweepLeases(leasesDir: string): Lease[] {
   }
   return live;
 }
+
+/**
+ * The live runs' leases on the server whose state folder is `stateFolder` (its `leases/`); dead
+ * runs' lease files are removed on the way. How a provider or the CLI asks whether a server is held.
+ */
+export function liveLeasesOf(stateFolder: string): Lease[] {
+  return sweepLeases(join(stateFolder, 'leases'));
+}

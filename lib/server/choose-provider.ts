@@ -1,3 +1,4 @@
+// Covered by spec/e2e/providers.spec.ts (auto) and spec/unit/server/docker/ping.spec.ts (dockerEngineProblem).
 import { readdirSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
@@ -10,7 +11,7 @@ import type { ConcreteProvider, ResolvedOptions } from '../config/options.js';
 import type { RunIdentity } from '../coordination/run-identity.js';
 import { projectKey, type ServerOptions } from '../coordination/server-key.js';
 import { readJson, writeJson } from '../coordination/state-file.js';
-import { describeDockerTarget } from './docker/engine.js';
+import { describeDockerTarget } from './docker/ping.js';
 
 const log = createDebug('provider');
 
@@ -65,8 +66,8 @@ export async function dockerEngineProblem(env: Record<string, string | undefined
     return pingSocket({ host: url.hostname, port: Number(url.port) || 2375 }, timeoutMs);
   }
   try {
-    const { DockerProvider } = await import('./docker/engine.js');
-    await DockerProvider.connect(timeoutMs);
+    const { DockerEngine } = await import('./docker/engine.js');
+    await DockerEngine.connect(timeoutMs);
     return undefined;
   } catch (err) {
     return (err as Error).message.split('\n')[0];

@@ -1,3 +1,4 @@
+// Covered by spec/integration/server/server-check.spec.ts.
 import { PgdockError, redactSecrets } from '../errors.js';
 import { sqlError } from './readiness.js';
 import type { ServerInfo } from './server-info.js';
@@ -56,7 +57,7 @@ async function checkContainer(info: ServerInfo): Promise<GoneServer | undefined>
 }
 
 async function checkPostmaster(info: ServerInfo): Promise<GoneServer | undefined> {
-  const { embeddedServerAlive } = await import('./providers/embedded-server.js');
+  const { embeddedServerAlive } = await import('./providers/embedded-runtime.js');
   const { alive, folder } = embeddedServerAlive(info);
   if (alive) return undefined;
   const where = `the embedded postmaster (pid ${info.pid}, port ${info.port})`;

@@ -6,7 +6,7 @@ import { PgdockError } from '../../lib/errors.js';
 import { resolveOptions } from '../../lib/config/options.js';
 import { dockerEngineProblem } from '../../lib/server/choose-provider.js';
 import { embeddedRoot } from '../../lib/server/providers/embedded-binaries.js';
-import { DockerProvider } from '../../lib/server/docker/engine.js';
+import { DockerEngine } from '../../lib/server/docker/engine.js';
 import { REPO_ROOT, TEST_IMAGE } from './paths.js';
 import { parseProvider } from './spec-provider.js';
 
@@ -20,7 +20,7 @@ function stop(line: string): never {
 /** The suite needs a Docker engine and the test image: say so in one line when either is missing. */
 async function checkDocker(): Promise<void> {
   try {
-    await DockerProvider.connect();
+    await DockerEngine.connect();
   } catch (err) {
     stop(`pgdock tests need a Docker engine: ${err instanceof PgdockError ? err.summary : String(err)}`);
   }

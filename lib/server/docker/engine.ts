@@ -1,23 +1,17 @@
+// Covered by spec/integration/server/docker/engine.spec.ts.
 import { randomBytes } from 'node:crypto';
+import { PassThrough, Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import type Docker from 'dockerode';
 import { createDebug } from '../../debug.js';
 import { ErrorCodes, PgdockError, redactSecrets } from '../../errors.js';
 import { DEFAULT_IMAGE, type ResolvedOptions } from '../../config/options.js';
+import { serverArgs, userArgsOf } from '../postgres-args.js';
 import type { ServerInfo } from '../server-info.js';
+import { labelFilter } from './labels.js';
+import { askEngine, dockerUnavailable } from './ping.js';
 
 const log = createDebug('docker');
-
-/** Labels every pgdock container carries; they, not the state file, are the truth. */
-export const LABELS = {
-  marker: 'pgdock',
-  key: 'pgdock.key',
-  project: 'pgdock.project',
-  projectRoot: 'pgdock.project-root',
-  stateDir: 'pgdock.state-dir',
-} as const;
-
-/** Settings that make a throwaway test server fast: nothing is ever synced to disk. */
-export const SPEED_ARGS = ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'];
 
 const FALLBACK_PGDATA = '/var/lib/postgresql/data';
 
@@ -32,11 +26,6 @@ export interface FoundContainer {
 
 function statusCode(err: unknown): number | undefined {
   return (err as { statusCode?: number } | null)?.statusCode;
-}
-
-/** Which engine dockerode will talk to, in the words of `DOCKER_HOST`. */
-export function describeDockerTarget(env: Record<string, string | undefined> = process.env): string {
-  return env.DOCKER_HOST ? `DOCKER_HOST=${env.DOCKER_HOST}` : 'the default socket /var/run/docker.sock';
 }
 
 /** The host to reach published ports on: the DOCKER_HOST machine, else loopback. */
@@ -59,18 +48,6 @@ export function imageHint(image: string): string {
     : `Check the name in PGDOCK_IMAGE and log in to its registry, or use ${alternatives}.`;
 }
 
-function unavailable(detail: string): PgdockError {
-  const target = describeDockerTarget();
-  return new PgdockError(
-    ErrorCodes.DOCKER_UNAVAILABLE,
-    `No Docker engine answered at ${target}: ${detail}.`,
-    process.env.DOCKER_HOST
-      ? 'Start the engine behind DOCKER_HOST, or unset DOCKER_HOST to use the local socket.'
-      : 'Start Docker (e.g. `sudo dockerd &` or Docker Desktop), or set DOCKER_HOST to a reachable engine.',
-    { dockerTarget: target },
-  );
-}
-
 /** What the engine says of a container right now. */
 export interface ContainerStatus {
   state: 'running' | 'exited' | 'removed';
@@ -86,58 +63,37 @@ export interface ContainerStatus {
  */
 export async function containerStatus(id: string, timeoutMs = 3_000): Promise<ContainerStatus> {
   const { default: DockerClient } = await import('dockerode');
-  let timer: NodeJS.Timeout | undefined;
   try {
-    const data = await Promise.race([
-      new DockerClient().getContainer(id).inspect(),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-      }),
-    ]);
+    const data = await askEngine(() => new DockerClient().getContainer(id).inspect(), timeoutMs, (err) => statusCode(err) === 404);
     if (!data.State.Running) {
       return { state: 'exited', exitCode: data.State.ExitCode, finishedAt: data.State.FinishedAt, oomKilled: data.State.OOMKilled };
     }
     return { state: 'running' };
   } catch (err) {
     if (statusCode(err) === 404) return { state: 'removed' };
-    throw unavailable((err as NodeJS.ErrnoException).code ?? (err as Error).message);
-  } finally {
-    clearTimeout(timer);
+    throw err;
   }
 }
 
 /** Talks to the Docker engine for pgdock: finds, creates, waits for and removes labelled containers. */
-export class DockerProvider {
+export class DockerEngine {
   private constructor(private readonly docker: Docker) {}
 
   /** Connects and pings; throws `ERR_PGDOCK_DOCKER_UNAVAILABLE` naming the socket or host tried. */
-  static async connect(timeoutMs = 3_000): Promise<DockerProvider> {
+  static async connect(timeoutMs = 3_000): Promise<DockerEngine> {
     const { default: DockerClient } = await import('dockerode');
     let docker: Docker;
     try {
       docker = new DockerClient();
     } catch (err) {
-      throw unavailable((err as Error).message);
+      throw dockerUnavailable((err as Error).message);
     }
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      await Promise.race([
-        docker.ping(),
-        new Promise((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-        }),
-      ]);
-    } catch (err) {
-      throw unavailable((err as NodeJS.ErrnoException).code ?? (err as Error).message);
-    } finally {
-      clearTimeout(timer);
-    }
-    return new DockerProvider(docker);
+    await askEngine(() => docker.ping(), timeoutMs);
+    return new DockerEngine(docker);
   }
 
   async findContainers(labels: Record<string, string>): Promise<FoundContainer[]> {
-    const filters = { label: Object.entries(labels).map(([k, v]) => (v === '' ? k : `${k}=${v}`)) };
-    const list = await this.docker.listContainers({ all: true, filters });
+    const list = await this.docker.listContainers({ all: true, filters: labelFilter(labels) });
     return list.map((c) => ({ id: c.Id, image: c.Image, state: c.State, labels: c.Labels, created: c.Created }));
   }
 
@@ -192,7 +148,7 @@ export class DockerProvider {
       name,
       Image: options.image,
       Env: [`POSTGRES_USER=${options.user}`, `POSTGRES_PASSWORD=${password}`, `POSTGRES_DB=${options.database}`, `PGDATA=${pgdata}`],
-      Cmd: ['postgres', ...SPEED_ARGS, ...options.postgresArgs],
+      Cmd: ['postgres', ...serverArgs(options.postgresArgs)],
       Labels: labels,
       ExposedPorts: { '5432/tcp': {} },
       HostConfig: {
@@ -211,8 +167,7 @@ export class DockerProvider {
    */
   async describe(id: string, image: string): Promise<{ info: ServerInfo; running: boolean; args: string[] }> {
     const data = await this.docker.getContainer(id).inspect();
-    const cmd = data.Config.Cmd ?? [];
-    const args = cmd[0] === 'postgres' && SPEED_ARGS.every((a, i) => cmd[i + 1] === a) ? cmd.slice(1 + SPEED_ARGS.length) : cmd;
+    const args = userArgsOf(data.Config.Cmd ?? []);
     const env = new Map((data.Config.Env ?? []).map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
     const binding = data.NetworkSettings.Ports?.['5432/tcp']?.[0];
     const info: ServerInfo = {
@@ -241,10 +196,30 @@ export class DockerProvider {
   async logTail(id: string, lines = 20): Promise<string> {
     try {
       const buffer = (await this.docker.getContainer(id).logs({ stdout: true, stderr: true, tail: lines, follow: false })) as Buffer;
-      return redactSecrets(demuxLogs(buffer)).trimEnd();
+      return redactSecrets(await this.demux(buffer)).trimEnd();
     } catch (err) {
       return `(logs unavailable: ${(err as Error).message})`;
     }
+  }
+
+  /**
+   * Without a TTY the engine sends stdout and stderr as one stream of framed chunks; the modem's
+   * demultiplexer writes each chunk's text, in order, to one collector (a stream that is not framed
+   * passes through whole).
+   */
+  private async demux(buffer: Buffer): Promise<string> {
+    const chunks: Buffer[] = [];
+    const collector = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        chunks.push(chunk);
+        done();
+      },
+    });
+    const source = new PassThrough();
+    this.docker.modem.demuxStream(source, collector, collector);
+    source.end(buffer);
+    await finished(source);
+    return Buffer.concat(chunks).toString('utf8');
   }
 
   /** Removes a container and its anonymous volumes; a missing one is not an error. */
@@ -262,16 +237,4 @@ export class DockerProvider {
 function pgdataOf(image: { Config?: { Env?: string[] } }): string {
   const entry = (image.Config?.Env ?? []).find((e) => e.startsWith('PGDATA='));
   return entry ? entry.slice('PGDATA='.length) : FALLBACK_PGDATA;
-}
-
-/** Docker multiplexes stdout/stderr with 8-byte frame headers when there is no TTY. */
-function demuxLogs(buffer: Buffer): string {
-  let out = '';
-  let offset = 0;
-  while (offset + 8 <= buffer.length && (buffer[offset] === 1 || buffer[offset] === 2) && buffer[offset + 1] === 0) {
-    const size = buffer.readUInt32BE(offset + 4);
-    out += buffer.subarray(offset + 8, offset + 8 + size).toString('utf8');
-    offset += 8 + size;
-  }
-  return offset === 0 ? buffer.toString('utf8') : out;
 }

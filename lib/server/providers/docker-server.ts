@@ -1,14 +1,16 @@
+// Covered by spec/integration/server/providers/provider-list.spec.ts (list, remove) and spec/integration/server/acquire-server.spec.ts.
 import { join } from 'node:path';
 import { createDebug } from '../../debug.js';
 import { ErrorCodes, PgdockError } from '../../errors.js';
-import { sweepLeases } from '../../coordination/leases.js';
+import { liveLeasesOf } from '../../coordination/leases.js';
 import { waitForSql } from '../readiness.js';
 import { otherLiveServerLeases } from '../server-leases.js';
 import type { ServerInfo } from '../server-info.js';
-import { projectKey, serverKey, serverPaths, type ServerOptions } from '../../coordination/server-key.js';
+import { projectKey, serverKey, type ServerOptions } from '../../coordination/server-key.js';
 import { clearState } from '../../coordination/state-file.js';
-import { DockerProvider, LABELS } from '../docker/engine.js';
-import type { ServerProvider } from './provider.js';
+import { DockerEngine, type FoundContainer } from '../docker/engine.js';
+import { LABELS, labelsFor } from '../docker/labels.js';
+import type { ListedServer, ListScope, ServerProvider } from './provider.js';
 
 const log = createDebug('docker');
 
@@ -16,23 +18,13 @@ function containerName(options: ServerOptions): string {
   return `pgdock-${projectKey(options)}-${serverKey(options)}`;
 }
 
-function labelsFor(options: ServerOptions): Record<string, string> {
-  return {
-    [LABELS.marker]: '1',
-    [LABELS.key]: serverKey(options),
-    [LABELS.project]: projectKey(options),
-    [LABELS.projectRoot]: options.projectRoot,
-    [LABELS.stateDir]: serverPaths(options).dir,
-  };
-}
-
 /** With reuse off, this project's containers of other configs whose runs are gone are leftovers. */
-async function sweepOtherConfigs(docker: DockerProvider, options: ServerOptions): Promise<void> {
+async function sweepOtherConfigs(docker: DockerEngine, options: ServerOptions): Promise<void> {
   const mine = await docker.findContainers({ [LABELS.project]: projectKey(options) });
   for (const c of mine) {
     const dir = c.labels[LABELS.stateDir];
     if (c.labels[LABELS.key] === serverKey(options) || !dir) continue;
-    if (sweepLeases(join(dir, 'leases')).length === 0) {
+    if (liveLeasesOf(dir).length === 0) {
       if (c.state === 'running' && (await otherLiveServerLeases((await docker.describe(c.id, c.image)).info, undefined))?.length) continue;
       log('sweeping leftover container %s of another config', c.id.slice(0, 12));
       await docker.remove(c.id);
@@ -43,7 +35,7 @@ async function sweepOtherConfigs(docker: DockerProvider, options: ServerOptions)
 
 /** Finds this config's container by labels and waits for it, or creates it. Runs under the lock. Labels are its record: it needs no `ServerPaths`. */
 async function startOrAdopt(options: ServerOptions): Promise<ServerInfo> {
-  const docker = await DockerProvider.connect();
+  const docker = await DockerEngine.connect();
   const labels = labelsFor(options);
   const deadline = Date.now() + options.startupTimeout;
   // Independent look-ups go out together: start-up time is what users feel most.
@@ -88,12 +80,39 @@ async function startOrAdopt(options: ServerOptions): Promise<ServerInfo> {
   );
 }
 
+/** One labelled container as `list` reports it; a container removed meanwhile reads as not running. */
+async function listed(docker: DockerEngine, c: FoundContainer): Promise<ListedServer> {
+  const described = await docker.describe(c.id, c.image).catch(() => undefined);
+  return {
+    provider: 'docker',
+    fullId: c.id,
+    id: c.id.slice(0, 12),
+    key: c.labels[LABELS.key] ?? '',
+    image: c.image,
+    state: c.state,
+    running: c.state === 'running' && !!described?.running,
+    info: described?.info,
+    args: described?.args,
+    dir: c.labels[LABELS.stateDir],
+    ageSeconds: Math.max(0, Math.round(Date.now() / 1000 - c.created)),
+  };
+}
+
+/** A project's containers by their project label, or every pgdock container by its marker. Throws `ERR_PGDOCK_DOCKER_UNAVAILABLE` when no engine answers. */
+async function list(scope: ListScope): Promise<ListedServer[]> {
+  const docker = await DockerEngine.connect();
+  const containers = await docker.findContainers(scope.project ? { [LABELS.project]: scope.project } : { [LABELS.marker]: '1' });
+  const found: ListedServer[] = [];
+  for (const c of containers) found.push(await listed(docker, c));
+  return found;
+}
+
 /** The Docker provider: one labelled container per project and config. */
 export const dockerServer: ServerProvider = {
   name: 'docker',
   startOrAdopt,
   async removeServer(dir, recorded) {
-    const docker = await DockerProvider.connect();
+    const docker = await DockerEngine.connect();
     const ids = (await docker.findContainers({ [LABELS.stateDir]: dir })).map((c) => c.id);
     if (recorded?.containerId && !ids.includes(recorded.containerId)) ids.push(recorded.containerId);
     for (const id of ids) await docker.remove(id);
@@ -101,6 +120,11 @@ export const dockerServer: ServerProvider = {
   },
   async logTail(info, lines) {
     if (!info.containerId) return '(no container recorded)';
-    return (await DockerProvider.connect()).logTail(info.containerId, lines);
+    return (await DockerEngine.connect()).logTail(info.containerId, lines);
+  },
+  list,
+  async remove(server) {
+    await (await DockerEngine.connect()).remove(server.fullId);
+    return [`container ${server.id}`];
   },
 };

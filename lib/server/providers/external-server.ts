@@ -1,3 +1,4 @@
+// Covered by spec/e2e/providers.spec.ts (external runs) and spec/integration/server/providers/provider-list.spec.ts (list, remove).
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorCodes, PgdockError, redactSecrets } from '../../errors.js';
 import { sqlError } from '../readiness.js';
@@ -53,5 +54,12 @@ export const externalServer: ServerProvider = {
   },
   async logTail() {
     return '(the external server’s log is not available to pgdock)';
+  },
+  /** pgdock started none: there is nothing to list or remove. */
+  async list() {
+    return [];
+  },
+  async remove() {
+    return [];
   },
 };

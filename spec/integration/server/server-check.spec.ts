@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { rmSync } from 'node:fs';
 import postgres from 'postgres';
 import { acquireServerFor } from '../../../lib/server/acquire-server.js';
-import { runtimeDirOf } from '../../../lib/server/providers/embedded-server.js';
+import { runtimeDirOf } from '../../../lib/server/providers/embedded-runtime.js';
 import { checkServerGone } from '../../../lib/server/server-check.js';
 import { isLostConnection } from '../../../lib/server/server-gone.js';
 import { connectionUrl, type ServerInfo } from '../../../lib/server/server-info.js';

@@ -3,7 +3,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hasLease, isProcessAlive, removeLease, sweepLeases, writeLease } from '../../../lib/coordination/leases.js';
+import { hasLease, isProcessAlive, liveLeasesOf, removeLease, sweepLeases, writeLease } from '../../../lib/coordination/leases.js';
 import { readState, writeState } from '../../../lib/server/server-state.js';
 
 describe('leases and the state file', function () {
@@ -22,6 +22,15 @@ describe('leases and the state file', function () {
     expect(readdirSync(dir)).to.deep.equal(['live.json']);
     removeLease(dir, 'live');
     expect(hasLease(dir, 'live')).to.equal(false);
+  });
+
+  it('liveLeasesOf: the live leases in a state folder\'s leases/, dead ones swept; none when there is no folder', function () {
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+    writeLease(join(dir, 'leases'), { runId: 'live', ownerPid: process.pid, managed: false });
+    writeLease(join(dir, 'leases'), { runId: 'dead', ownerPid: dead, managed: false });
+    expect(liveLeasesOf(dir).map((l) => l.runId)).to.deep.equal(['live']);
+    expect(readdirSync(join(dir, 'leases'))).to.deep.equal(['live.json']);
+    expect(liveLeasesOf(join(dir, 'missing'))).to.deep.equal([]);
   });
 
   it('a lease whose pid was recycled by another process is dead', function () {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { acquireServerFor } from '../../../../lib/server/acquire-server.js';
 import { ErrorCodes } from '../../../../lib/errors.js';
 import { isProcessAlive } from '../../../../lib/coordination/leases.js';
-import { readRecord } from '../../../../lib/server/providers/embedded-server.js';
+import { readRecord } from '../../../../lib/server/providers/embedded-runtime.js';
 import { releaseLease } from '../../../../lib/server/release-server.js';
 import { serverPaths } from '../../../../lib/coordination/server-key.js';
 import { isolatedOptions } from '../../../support/isolated-server.js';
