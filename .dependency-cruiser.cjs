@@ -52,6 +52,13 @@ module.exports = {
       to: { path: CLI_FORBIDDEN },
     },
     {
+      name: 'providers-through-coordination-index',
+      severity: 'error',
+      comment: 'Providers (and the Docker engine client) reach coordination only through its public functions, lib/coordination/index.ts (#16).',
+      from: { path: '^lib/server/(providers|docker)/' },
+      to: { path: '^lib/coordination/', pathNot: '^lib/coordination/index[.]ts$' },
+    },
+    {
       name: 'lib-not-to-spec',
       severity: 'error',
       comment: 'Shipped code never imports specs, spec support or benchmarks (they are not in the package).',

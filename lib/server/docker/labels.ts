@@ -1,5 +1,5 @@
 // Covered by spec/unit/server/docker/labels.spec.ts.
-import { projectKey, serverKey, serverPaths, type ServerOptions } from '../../coordination/server-key.js';
+import { projectKey, serverKey, serverPaths, type ServerOptions } from '../../coordination/index.js';
 
 /** Labels every pgdock container carries; they, not the state file, are the truth. */
 export const LABELS = {

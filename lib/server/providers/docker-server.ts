@@ -2,12 +2,10 @@
 import { join } from 'node:path';
 import { createDebug } from '../../debug.js';
 import { ErrorCodes, PgdockError } from '../../errors.js';
-import { liveLeasesOf } from '../../coordination/leases.js';
+import { liveLeasesOf, projectKey, serverKey, type ServerOptions, clearState } from '../../coordination/index.js';
 import { waitForSql } from '../readiness.js';
 import { otherLiveServerLeases } from '../server-leases.js';
 import type { ServerInfo } from '../server-info.js';
-import { projectKey, serverKey, type ServerOptions } from '../../coordination/server-key.js';
-import { clearState } from '../../coordination/state-file.js';
 import { DockerEngine, type FoundContainer } from '../docker/engine.js';
 import { LABELS, labelsFor } from '../docker/labels.js';
 import type { ListedServer, ListScope, ServerProvider } from './provider.js';

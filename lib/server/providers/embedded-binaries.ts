@@ -7,7 +7,7 @@ import { dirname, isAbsolute, join, relative } from 'node:path';
 import { createDebug } from '../../debug.js';
 import { ErrorCodes, PgdockError } from '../../errors.js';
 import { userSuffix } from '../../config/options.js';
-import { currentUid, ensurePrivateDir, unsafeReason, unsafeState } from '../../coordination/private-dir.js';
+import { currentUid, ensurePrivateDir, unsafeReason, unsafeState } from '../../coordination/index.js';
 
 const log = createDebug('embedded');
 

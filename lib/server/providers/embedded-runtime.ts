@@ -7,10 +7,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { createDebug } from '../../debug.js';
 import { ErrorCodes, PgdockError, redactSecrets } from '../../errors.js';
-import { isProcessAlive, processArguments } from '../../coordination/process-liveness.js';
+import { isProcessAlive, processArguments, type ServerOptions, readJson } from '../../coordination/index.js';
 import type { ServerInfo } from '../server-info.js';
-import type { ServerOptions } from '../../coordination/server-key.js';
-import { readJson } from '../../coordination/state-file.js';
 import { serverArgs } from '../postgres-args.js';
 import { embeddedRoot, type ServerUser } from './embedded-binaries.js';
 

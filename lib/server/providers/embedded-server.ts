@@ -4,12 +4,9 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync }
 import { join, resolve } from 'node:path';
 import { createDebug } from '../../debug.js';
 import { ErrorCodes, PgdockError } from '../../errors.js';
-import { liveLeasesOf } from '../../coordination/leases.js';
-import { isProcessAlive } from '../../coordination/process-liveness.js';
+import { liveLeasesOf, isProcessAlive, projectKey, serverKey, shortHash, type ServerOptions, type ServerPaths, clearState, writeJson } from '../../coordination/index.js';
 import { waitForSql } from '../readiness.js';
 import type { ServerInfo } from '../server-info.js';
-import { projectKey, serverKey, shortHash, type ServerOptions, type ServerPaths } from '../../coordination/server-key.js';
-import { clearState, writeJson } from '../../coordination/state-file.js';
 import { embeddedRoot, ensureEmbeddedRoot, locateBinaries, serverUser } from './embedded-binaries.js';
 import {
   destroyRuntime,

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorCodes, PgdockError, redactSecrets } from '../../errors.js';
 import { sqlError } from '../readiness.js';
 import { redactedUrl, type ServerInfo } from '../server-info.js';
-import type { ServerOptions } from '../../coordination/server-key.js';
+import type { ServerOptions } from '../../coordination/index.js';
 import type { ServerProvider } from './provider.js';
 
 /** Reads `postgres://user:password@host:port/db` into a server description. */

@@ -1,7 +1,7 @@
 // Covered by spec/integration/server/providers/provider-list.spec.ts (list, remove) and the providers' specs.
 import type { ConcreteProvider } from '../../config/options.js';
 import type { ServerInfo } from '../server-info.js';
-import type { ServerOptions, ServerPaths } from '../../coordination/server-key.js';
+import type { ServerOptions, ServerPaths } from '../../coordination/index.js';
 
 /** One server a provider started, of any config, as `list` finds it: what `pgdock status` shows. */
 export interface ListedServer {
