@@ -27,7 +27,8 @@ let workerDb: { db: import('../lib/isolation/worker-database.js').WorkerDatabase
 /** With per-worker databases: a failing test keeps the database (keepOnFailure), and running out of connections is explained. */
 async function afterWorkerTest(test: Test | undefined): Promise<void> {
   if (!workerDb || test?.state !== 'failed' || isServerGone()) return;
-  const { isOutOfConnections, keepWorkerDatabase, outOfConnectionsHint } = await import('../lib/isolation/worker-database.js');
+  const { keepWorkerDatabase } = await import('../lib/isolation/worker-database.js');
+  const { isOutOfConnections, outOfConnectionsHint } = await import('../lib/isolation/connection-budget.js');
   if (!workerDb.warned && isOutOfConnections(test.err)) {
     workerDb.warned = true;
     process.stderr.write(`${outOfConnectionsHint(workerDb.options, workerDb.mode.jobs)}\n`);
@@ -115,8 +116,7 @@ async function prepareProcess(): Promise<void> {
   if (!options) return;
   if (mode.role === 'parallel-main') {
     try {
-      const { checkNamesForWorkers } = await import('../lib/isolation/worker-names.js');
-      const { checkJobsCeiling } = await import('../lib/isolation/worker-database.js');
+      const { checkJobsCeiling, checkNamesForWorkers } = await import('../lib/isolation/connection-budget.js');
       checkNamesForWorkers(options, mode.jobs);
       checkJobsCeiling(options, mode.jobs);
     } catch (err) {

@@ -49,3 +49,58 @@ export function isPlainIdentifier(name: string): boolean {
 export function quoteIdentifier(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
+
+/** `pgdock_t_<slug>_<nonce>`, at most 63 bytes: a test's database (`isolation: 'database'`). */
+export function testDatabaseName(title: string, nonce: string): string {
+  return `pgdock_t_${slugify(title, MAX_IDENTIFIER_BYTES - 'pgdock_t_'.length - 1 - nonce.length)}_${nonce}`;
+}
+
+/** A prepared schema pair in a process's pool, renamed to a test's names when claimed. */
+export function poolPairNames(nonce: string = createNonce()): SchemaPairNames {
+  return { source: `pgdock_pool_${nonce}_s`, destination: `pgdock_pool_${nonce}_d` };
+}
+
+/** Inside every cloned test database the pair starts under these names, renamed per test. */
+export const TEMPLATE_PAIR: Readonly<SchemaPairNames> = { source: 'pgdock_source', destination: 'pgdock_destination' };
+
+/**
+ * Databases named after the pid of the process that clones them: pool clones (`pgdock_pool_`) and
+ * worker databases before their rename (`pgdock_wtmp_`). A clone whose maker died before marking it
+ * is known by its name alone.
+ */
+export function poolDatabaseName(pid: number): string {
+  return `pgdock_pool_${pid}_${createNonce()}`;
+}
+
+export function workerTempDatabaseName(pid: number): string {
+  return `pgdock_wtmp_${pid}_${createNonce()}`;
+}
+
+/** The maker's pid in a {@link poolDatabaseName} or {@link workerTempDatabaseName}, or undefined. */
+export function clonePid(name: string): number | undefined {
+  const pid = Number(/^pgdock_(?:pool|wtmp)_(\d+)_/.exec(name)?.[1]);
+  return pid || undefined;
+}
+
+/** LIKE patterns (`\_` a literal underscore): the clones of {@link clonePid}, a pool clone being made, and every `pgdock_` name. */
+export const LIKE = {
+  poolClone: 'pgdock\\_pool\\_%',
+  workerTemp: 'pgdock\\_wtmp\\_%',
+  creatingPoolClone: 'create database pgdock\\_pool\\_%',
+  pgdock: 'pgdock\\_%',
+} as const;
+
+/** The template test databases are cloned from, one per pair setup key. */
+export function poolTemplateName(key: string): string {
+  return `pgdock_tpl_${key}`;
+}
+
+/** The template worker databases are cloned from, one per worker setup key. */
+export function workerTemplateName(key: string): string {
+  return `pgdock_wtpl_${key}`;
+}
+
+/** A template is built under this name and renamed into place only once complete. */
+export function buildingName(template: string): string {
+  return `${template}_building`;
+}

@@ -4,9 +4,9 @@ import type { Sql, TransactionSql } from 'postgres';
 import { createDebug } from '../debug.js';
 import { ErrorCodes, PgdockError, redactSecrets } from '../errors.js';
 import { attributeChangesSql, attributesSql, heldAttributes, type RoleRights, type WorkerRoleAttribute } from '../config/role-attributes.js';
-import { literal } from './schema-pool.js';
+import { literal } from './sql.js';
 import type { ServerInfo } from '../server/server-info.js';
-import { quoteIdentifier } from './schema-names.js';
+import { quoteIdentifier } from './names.js';
 
 const log = createDebug('worker-db');
 

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { MAX_IDENTIFIER_BYTES, createNonce, isPlainIdentifier, quoteIdentifier, schemaPairNames, slugify } from '../../../lib/isolation/schema-names.js';
+import { MAX_IDENTIFIER_BYTES, createNonce, isPlainIdentifier, quoteIdentifier, schemaPairNames, slugify } from '../../../lib/isolation/names.js';
 
 const anyTitle = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 500 }),
