@@ -1,4 +1,5 @@
-// Covered end to end by spec/e2e/schema-pairs.spec.ts (isolation: 'database') and spec/faults/sweeps.spec.ts.
+// Covered end to end by spec/e2e/schema-pairs.spec.ts (isolation: 'database'), spec/faults/sweeps.spec.ts
+// and spec/faults/worker-isolation.spec.ts; its template build by spec/integration/isolation/template.spec.ts.
 import postgres, { type Sql } from 'postgres';
 import { createDebug } from '../debug.js';
 import { connectionUrl, type ServerInfo } from '../server/server-info.js';

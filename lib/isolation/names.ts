@@ -1,3 +1,5 @@
+// Every name pgdock gives what it makes in the server, and the one identifier quoter. Covered by
+// spec/unit/isolation/names.spec.ts (and the LIKE patterns by spec/integration/isolation/sweep.spec.ts).
 import { randomBytes } from 'node:crypto';
 
 /** Postgres truncates identifiers longer than this many bytes. */

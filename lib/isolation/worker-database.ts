@@ -11,7 +11,7 @@ import { currentRun } from '../coordination/run-identity.js';
 import { connectionUrl, type ServerInfo } from '../server/server-info.js';
 import { noteServer } from '../server/server-gone.js';
 import { checkConnectionBudget, checkJobsCeiling } from './connection-budget.js';
-import { currentOwner, findMarked, keptMark, markSql, ownerAlive, type SchemaMark } from './marks.js';
+import { currentOwner, findMarked, keptMark, markSql, ownerAlive, type SchemaMark, type SchemaOwner } from './marks.js';
 import { quoteIdentifier, workerTempDatabaseName, workerTemplateName } from './names.js';
 import { hasWorkerSetup, loadSetupFunction, setupFailed, setupSqlFiles, templateKey, type WorkerSetupFunction } from './setup.js';
 import { dropDatabase, privateDatabaseSql } from './sql.js';
@@ -124,12 +124,7 @@ export async function createWorkerDatabase(options: ResolvedOptions, worker: Wor
     const owner = currentOwner(run.runId);
     const login = { host: server.host, port: server.port, user, password };
     const key = hasWorkerSetup(options) ? templateKey(options, user) : undefined;
-    const template = key ? workerTemplateName(key) : undefined;
-    if (key && template) {
-      const built: SchemaMark = { pgdock: 1, state: 'pool', owner, key, pair: 'template' };
-      const failure = (err: unknown) => (err instanceof PgdockError ? err : setupFailed(err, 'the template'));
-      await ensureTemplate(sql, { name: template, mark: built, login: { ...login, database: server.database }, owner: user, build: (db, at) => runWorkerSetup(options, db, at), failure, log });
-    }
+    const template = key && (await workerTemplate(sql, options, key, owner, { ...login, database: server.database }));
     const name = workerDatabaseName(options.workerDatabaseName, worker.workerId, run.runId);
     const mark: SchemaMark = { pgdock: 1, state: 'claimed', owner, key: key ?? 'empty', pair: 'worker' };
     const temp = workerTempDatabaseName(process.pid);
@@ -147,6 +142,21 @@ export async function createWorkerDatabase(options: ResolvedOptions, worker: Wor
   } finally {
     await sql.end({ timeout: 1 });
   }
+}
+
+/** The template worker databases of this setup are cloned from ({@link ensureTemplate}), built as `login` (the suite's role) owning it. */
+async function workerTemplate(sql: Sql, options: ResolvedOptions, key: string, owner: SchemaOwner, login: DatabaseLogin): Promise<string> {
+  const name = workerTemplateName(key);
+  await ensureTemplate(sql, {
+    name,
+    mark: { pgdock: 1, state: 'pool', owner, key, pair: 'template' },
+    login,
+    owner: login.user,
+    build: (db, building) => runWorkerSetup(options, db, building),
+    failure: (err) => (err instanceof PgdockError ? err : setupFailed(err, 'the template')),
+    log,
+  });
+  return name;
 }
 
 /** The worker template's setup, run as its owner on the database being built: the SQL files, then the module. */

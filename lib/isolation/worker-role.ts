@@ -1,4 +1,5 @@
-// The suite's login role (`workerUser`) and the rights it holds (`workerRoleAttributes`).
+// The suite's login role (`workerUser`) and the rights it holds (`workerRoleAttributes`). Covered end to
+// end by spec/e2e/worker-role-attributes.spec.ts and spec/e2e/worker-database.spec.ts.
 import { createHash } from 'node:crypto';
 import type { Sql, TransactionSql } from 'postgres';
 import { createDebug } from '../debug.js';
