@@ -8,7 +8,7 @@ import postgres, { type Sql } from 'postgres';
 import { acquireServer } from '../lib/server/acquire-server.js';
 import { processStartTime } from '../lib/coordination/leases.js';
 import { resolveOptions } from '../lib/config/options.js';
-import { schemaPairNames } from '../lib/isolation/schema-names.js';
+import { schemaPairNames } from '../lib/isolation/names.js';
 import { PairClient } from '../lib/sync/schema-pairs.js';
 import { connectionUrl, type ServerInfo } from '../lib/server/server-info.js';
 import { median, percentile, round } from './stats.js';

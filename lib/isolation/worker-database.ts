@@ -1,19 +1,23 @@
-import { hostname } from 'node:os';
+// Covered end to end by spec/e2e/worker-database.spec.ts, spec/e2e/worker-role-attributes.spec.ts and
+// spec/faults/worker-isolation.spec.ts.
+import { readFileSync } from 'node:fs';
+import { relative } from 'node:path';
 import postgres, { type Sql } from 'postgres';
 import { acquireServerFor } from '../server/acquire-server.js';
-import { dropDatabase, privateDatabaseSql } from './database-lifecycle.js';
-import { sweepDatabases } from './database-pool.js';
 import { createDebug } from '../debug.js';
 import { ErrorCodes, PgdockError, redactSecrets } from '../errors.js';
-import { processStartTime } from '../coordination/leases.js';
-import { OPTION_ENV, PGDOCK_CONNECTIONS_PER_WORKER, type ResolvedOptions } from '../config/options.js';
+import type { ResolvedOptions } from '../config/options.js';
 import { currentRun } from '../coordination/run-identity.js';
-import { createNonce, quoteIdentifier } from './schema-names.js';
-import { ownerAlive, type SchemaMark, type SchemaOwner } from './schema-pool.js';
 import { connectionUrl, type ServerInfo } from '../server/server-info.js';
 import { noteServer } from '../server/server-gone.js';
+import { checkConnectionBudget, checkJobsCeiling } from './connection-budget.js';
+import { currentOwner, findMarked, keptMark, markSql, ownerAlive, type SchemaMark, type SchemaOwner } from './marks.js';
+import { quoteIdentifier, workerTempDatabaseName, workerTemplateName } from './names.js';
+import { hasWorkerSetup, loadSetupFunction, setupFailed, setupSqlFiles, templateKey, type WorkerSetupFunction } from './setup.js';
+import { dropDatabase, privateDatabaseSql } from './sql.js';
+import { sweepDatabases } from './sweep.js';
+import { ensureTemplate, type DatabaseLogin } from './template.js';
 import { derivedPassword, ensureWorkerRole } from './worker-role.js';
-import { ensureWorkerTemplate, hasWorkerSetup, loginEnv, markComment, parseMark, type DatabaseLogin } from './worker-template.js';
 
 const log = createDebug('worker-db');
 
@@ -37,55 +41,27 @@ export function workerDatabaseName(pattern: string, workerId: string, runId: str
   return pattern.replaceAll('{worker}', workerId).replaceAll('{run}', runId.replace(/-/g, '').slice(0, 8)).replaceAll('{pid}', String(pid));
 }
 
+/** `DATABASE_URL` and the `PG*` variables libpq, node-postgres and postgres.js read. */
+export function loginEnv(login: DatabaseLogin): Record<string, string> {
+  return {
+    DATABASE_URL: connectionUrl(login),
+    PGHOST: login.host,
+    PGPORT: String(login.port),
+    PGUSER: login.user,
+    PGPASSWORD: login.password,
+    PGDATABASE: login.database,
+  };
+}
+
 function admin(server: ServerInfo): Sql {
   return postgres(connectionUrl(server), { max: 1, onnotice: () => {}, connect_timeout: 10, connection: { application_name: 'pgdock' } });
 }
 
-/**
- * A server pgdock sizes holds `maxJobs` workers, whatever this run's `--jobs`, so that other
- * `--jobs` find the same server. A run with more is refused before any server starts: a server
- * sized for it would be a second one beside the first, which is for the user to decide.
- */
-export function checkJobsCeiling(options: ResolvedOptions, jobs: number): void {
-  const external = options.provider === 'external' || (options.provider === 'auto' && !!options.url);
-  if (!options.sizesConnections || external || jobs <= options.maxJobs) return;
-  const source = options.maxJobsSource === 'defaults' ? 'the default' : `from ${options.maxJobsSource}`;
-  throw new PgdockError(
-    ErrorCodes.TOO_MANY_JOBS,
-    `This run has ${jobs} workers (--jobs ${jobs}), more than the ${options.maxJobs} the server is sized for (maxJobs, ${source}): its max_connections holds ${options.maxJobs} × (pool of ${options.workerPoolSize} + ${PGDOCK_CONNECTIONS_PER_WORKER} for pgdock).`,
-    `Set ${OPTION_ENV.maxJobs}=${jobs} (or "maxJobs": ${jobs} in package.json#pgdock) to size the server for ${jobs} workers: pgdock then starts one server sized for it, which every --jobs up to ${jobs} reuses (\`npx pgdock down\` removes the old one). Or lower --jobs to ${options.maxJobs}.`,
-    { jobs, maxJobs: options.maxJobs },
-  );
-}
-
-/**
- * The server must let every worker open its pool: jobs × (the suite's pool + pgdock's own), within
- * `max_connections` less the slots reserved for superusers.
- */
-export async function checkConnectionBudget(sql: Sql, options: ResolvedOptions, jobs: number, provider: ServerInfo['provider']): Promise<void> {
-  const [row] = await sql<{ max: number; reserved: number }[]>`
-    select current_setting('max_connections')::int as max, current_setting('superuser_reserved_connections')::int as reserved`;
-  const usable = row!.max - row!.reserved;
-  const needed = jobs * (options.workerPoolSize + PGDOCK_CONNECTIONS_PER_WORKER);
-  if (usable >= needed) return;
-  const raise = Math.ceil((needed + row!.reserved) / 50) * 50;
-  throw new PgdockError(
-    ErrorCodes.CONNECTION_BUDGET,
-    `The server allows ${usable} connections (max_connections=${row!.max}, ${row!.reserved} reserved), but ${jobs} worker(s) × (pool of ${options.workerPoolSize} + ${PGDOCK_CONNECTIONS_PER_WORKER} for pgdock) need ${needed}.`,
-    provider === 'external'
-      ? `Lower --jobs, or set workerPoolSize (PGDOCK_WORKER_POOL_SIZE) to the suite's real pool size, or raise max_connections on that server to ${raise}.`
-      : options.sizesConnections
-        ? `Lower --jobs, or set workerPoolSize (PGDOCK_WORKER_POOL_SIZE) to the suite's real pool size, or set ${OPTION_ENV.maxJobs}=${jobs} (pgdock sizes the server for it).`
-        : `Lower --jobs, or set workerPoolSize (PGDOCK_WORKER_POOL_SIZE) to the suite's real pool size, or remove the max_connections you set in postgresArgs (pgdock sizes it for maxJobs workers), or raise it to ${raise}.`,
-    { jobs, poolSize: options.workerPoolSize, maxConnections: row!.max },
-  );
-}
-
 /** Why a database of that name cannot be taken, or null when it was pgdock's and may go. */
 async function nameTaken(sql: Sql, name: string): Promise<PgdockError | null> {
-  const [row] = await sql<{ mark: string | null }[]>`select shobj_description(oid, 'pg_database') as mark from pg_database where datname = ${name}`;
-  if (!row) return null;
-  const mark = parseMark(row.mark);
+  const found = await findMarked(sql, 'database', name);
+  if (!found) return null;
+  const { mark } = found;
   const hint = 'Keep {worker} and {run} in workerDatabaseName (the default, pgdock_w{worker}_{run}, has both) so that workers and runs at once get databases of their own.';
   if (!mark) {
     return new PgdockError(ErrorCodes.DATABASE_IN_USE, `A database named ${name} exists and pgdock did not create it; pgdock never drops it.`, hint, { database: name });
@@ -145,17 +121,16 @@ export async function createWorkerDatabase(options: ResolvedOptions, worker: Wor
     const user = options.workerUser ?? server.user;
     const password = options.workerUser ? (options.workerPassword ?? derivedPassword(server, user)) : server.password;
     if (options.workerUser) await ensureWorkerRole(sql, { name: user, password, attributes: options.workerRoleAttributes }, server.provider);
-    const owner: SchemaOwner = { pid: process.pid, host: hostname(), run: run.runId };
-    const pidStart = processStartTime(process.pid);
-    if (pidStart) owner.pidStart = pidStart;
+    const owner = currentOwner(run.runId);
     const login = { host: server.host, port: server.port, user, password };
-    const template = hasWorkerSetup(options) ? await ensureWorkerTemplate(sql, options, { ...login, database: server.database }, user, owner) : undefined;
+    const key = hasWorkerSetup(options) ? templateKey(options, user) : undefined;
+    const template = key && (await workerTemplate(sql, options, key, owner, { ...login, database: server.database }));
     const name = workerDatabaseName(options.workerDatabaseName, worker.workerId, run.runId);
-    const mark: SchemaMark = { pgdock: 1, state: 'claimed', owner, key: template?.key ?? 'empty', pair: 'worker' };
-    const temp = `pgdock_wtmp_${process.pid}_${createNonce()}`;
-    await sql.unsafe(`create database ${temp}${template ? ` template ${template.name}` : ''} owner ${quoteIdentifier(user)}`);
+    const mark: SchemaMark = { pgdock: 1, state: 'claimed', owner, key: key ?? 'empty', pair: 'worker' };
+    const temp = workerTempDatabaseName(process.pid);
+    await sql.unsafe(`create database ${temp}${template ? ` template ${template}` : ''} owner ${quoteIdentifier(user)}`);
     // Marked and made private in one round trip: besides the admin, only its owner (the suite's role) may connect.
-    await sql.unsafe(`comment on database ${temp} is ${markComment(mark)}; ${privateDatabaseSql(temp)}`);
+    await sql.unsafe(`${markSql('database', temp, mark)}; ${privateDatabaseSql(temp)}`);
     await claimName(sql, temp, name);
     const db: WorkerDatabase = { ...login, database: name, server, mark };
     // On its own servers pgdock just set the role's password; an external server's role was left as it was.
@@ -166,6 +141,45 @@ export async function createWorkerDatabase(options: ResolvedOptions, worker: Wor
     throw toSetupError(err);
   } finally {
     await sql.end({ timeout: 1 });
+  }
+}
+
+/** The template worker databases of this setup are cloned from ({@link ensureTemplate}), built as `login` (the suite's role) owning it. */
+async function workerTemplate(sql: Sql, options: ResolvedOptions, key: string, owner: SchemaOwner, login: DatabaseLogin): Promise<string> {
+  const name = workerTemplateName(key);
+  await ensureTemplate(sql, {
+    name,
+    mark: { pgdock: 1, state: 'pool', owner, key, pair: 'template' },
+    login,
+    owner: login.user,
+    build: (db, building) => runWorkerSetup(options, db, building),
+    failure: (err) => (err instanceof PgdockError ? err : setupFailed(err, 'the template')),
+    log,
+  });
+  return name;
+}
+
+/** The worker template's setup, run as its owner on the database being built: the SQL files, then the module. */
+async function runWorkerSetup(options: ResolvedOptions, db: Sql, login: DatabaseLogin): Promise<void> {
+  for (const file of setupSqlFiles(options.workerSetup)) {
+    try {
+      await db.unsafe(readFileSync(file, 'utf8'));
+    } catch (err) {
+      throw setupFailed(err, relative(options.projectRoot, file));
+    }
+  }
+  if (!options.workerSetupModule) return;
+  const where = relative(options.projectRoot, options.workerSetupModule);
+  let fn: WorkerSetupFunction;
+  try {
+    fn = await loadSetupFunction<WorkerSetupFunction>(options.workerSetupModule, 'workerSetupModule', '({ sql, url, env })');
+  } catch (err) {
+    throw setupFailed(err, where);
+  }
+  try {
+    await fn({ sql: db, url: connectionUrl(login), env: loginEnv(login) });
+  } catch (err) {
+    throw setupFailed(err, where);
   }
 }
 
@@ -197,10 +211,11 @@ export function exportWorkerEnv(db: DatabaseLogin, options: ResolvedOptions, env
 
 /** A failing test's worker database stays (marked with an expiry) and the way in is printed, password-free. */
 export async function keepWorkerDatabase(db: WorkerDatabase, keepForMs: number): Promise<string> {
-  const until = new Date(Date.now() + keepForMs).toISOString();
+  const kept = keptMark(db.mark, keepForMs);
+  const until = kept.keptUntil!;
   const sql = admin(db.server);
   try {
-    await sql.unsafe(`comment on database ${quoteIdentifier(db.database)} is ${markComment({ ...db.mark, state: 'kept', keptUntil: until })}`);
+    await sql.unsafe(markSql('database', db.database, kept));
   } finally {
     await sql.end({ timeout: 1 });
   }
@@ -208,17 +223,4 @@ export async function keepWorkerDatabase(db: WorkerDatabase, keepForMs: number):
     ? `psql "$(npx pgdock url | sed 's#/[^/]*$#/${db.database}#')"`
     : `psql -h ${db.server.host} -p ${db.server.port} -U ${db.user} ${db.database}`;
   return `pgdock kept this worker's database ${db.database} (a test failed) until ${until}. Inspect it with:\n  ${how}`;
-}
-
-/** Postgres refused a connection for lack of slots (SQLSTATE 53300). */
-export function isOutOfConnections(err: unknown): boolean {
-  const e = err as { code?: unknown; message?: unknown } | undefined;
-  return e?.code === '53300' || (typeof e?.message === 'string' && /too many clients|remaining connection slots are reserved|too many connections/.test(e.message));
-}
-
-/** What to print when the suite ran out of connections. */
-export function outOfConnectionsHint(options: ResolvedOptions, jobs: number): string {
-  const sized = options.sizesConnections ? `pgdock sized it for ${options.maxJobs} worker(s) (maxJobs)` : 'its max_connections is not pgdock\'s (postgresArgs, or an external server)';
-  return `pgdock: the server ran out of connections (SQLSTATE 53300). This run has ${jobs} worker(s) with a pool of ${options.workerPoolSize} ` +
-    `(workerPoolSize) each; ${sized}. Set workerPoolSize (PGDOCK_WORKER_POOL_SIZE) to the most connections one worker of this suite opens at once, or lower --jobs.`;
 }

@@ -1,12 +1,13 @@
-// The suite's login role (`workerUser`) and the rights it holds (`workerRoleAttributes`).
+// The suite's login role (`workerUser`) and the rights it holds (`workerRoleAttributes`). Covered end to
+// end by spec/e2e/worker-role-attributes.spec.ts and spec/e2e/worker-database.spec.ts.
 import { createHash } from 'node:crypto';
 import type { Sql, TransactionSql } from 'postgres';
 import { createDebug } from '../debug.js';
 import { ErrorCodes, PgdockError, redactSecrets } from '../errors.js';
 import { attributeChangesSql, attributesSql, heldAttributes, type RoleRights, type WorkerRoleAttribute } from '../config/role-attributes.js';
-import { literal } from './schema-pool.js';
+import { literal } from './sql.js';
 import type { ServerInfo } from '../server/server-info.js';
-import { quoteIdentifier } from './schema-names.js';
+import { quoteIdentifier } from './names.js';
 
 const log = createDebug('worker-db');
 

@@ -1,6 +1,6 @@
 // Covered by spec/integration/mocha/fresh-pairs.spec.ts and spec/e2e/property-tests.spec.ts.
 import postgres, { type Sql } from 'postgres';
-import { quoteIdentifier } from '../isolation/schema-names.js';
+import { quoteIdentifier } from '../isolation/names.js';
 import type { PairNames } from '../sync/schema-pairs.js';
 
 /** Which schema of a pair. */

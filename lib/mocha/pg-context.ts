@@ -1,13 +1,10 @@
 // Covered by spec/integration/mocha/register.spec.ts.
-import { hostname } from 'node:os';
 import postgres, { type Sql } from 'postgres';
 import { acquireServerSync } from '../sync/acquire-sync.js';
-import { processStartTime } from '../coordination/leases.js';
 import { resolveOptions, type ResolvedOptions } from '../config/options.js';
-import { resolvePairSetup } from '../isolation/pair-setup.js';
-import { currentRun } from '../coordination/run-identity.js';
-import { testDatabaseName } from '../isolation/database-pool.js';
-import { createNonce, quoteIdentifier, schemaPairNames } from '../isolation/schema-names.js';
+import { currentOwner } from '../isolation/marks.js';
+import { resolvePairSetup } from '../isolation/setup.js';
+import { createNonce, quoteIdentifier, schemaPairNames, testDatabaseName } from '../isolation/names.js';
 import { PairClient, type PairNames } from '../sync/schema-pairs.js';
 import { renderFixture, type FixtureValues, type RenderedFixture } from '../fixtures/fixtures.js';
 import { QueryLog } from './report-context.js';
@@ -130,7 +127,7 @@ function processPairs(info: ServerInfo): PairClient {
       isolation: opts.isolation,
       server: info,
       setup: resolvePairSetup(opts),
-      owner: { pid: process.pid, pidStart: processStartTime(process.pid), host: hostname(), run: currentRun().runId },
+      owner: currentOwner(),
       size: opts.poolSize,
     });
   }

@@ -39,8 +39,7 @@ export async function prepareProcess(): Promise<void> {
   if (!options) return;
   if (mode.role === 'parallel-main') {
     try {
-      const { checkNamesForWorkers } = await import('../isolation/worker-names.js');
-      const { checkJobsCeiling } = await import('../isolation/worker-database.js');
+      const { checkJobsCeiling, checkNamesForWorkers } = await import('../isolation/connection-budget.js');
       checkNamesForWorkers(options, mode.jobs);
       checkJobsCeiling(options, mode.jobs);
     } catch (err) {
@@ -74,7 +73,8 @@ export async function prepareProcess(): Promise<void> {
 /** With per-worker databases: a failing test keeps the database (keepOnFailure), and running out of connections is explained. */
 export async function afterWorkerTest(test: Test | undefined): Promise<void> {
   if (!workerDb || test?.state !== 'failed' || isServerGone()) return;
-  const { isOutOfConnections, keepWorkerDatabase, outOfConnectionsHint } = await import('../isolation/worker-database.js');
+  const { keepWorkerDatabase } = await import('../isolation/worker-database.js');
+  const { isOutOfConnections, outOfConnectionsHint } = await import('../isolation/connection-budget.js');
   if (!workerDb.warned && isOutOfConnections(test.err)) {
     workerDb.warned = true;
     process.stderr.write(`${outOfConnectionsHint(workerDb.options, workerDb.mode.jobs)}\n`);

@@ -6,7 +6,7 @@ import { withFileLock } from '../coordination/file-lock.js';
 import { ensureStateDir } from '../coordination/private-dir.js';
 import { resolveOptions, type ResolvedOptions } from '../config/options.js';
 import { currentRun } from '../coordination/run-identity.js';
-import { slugify } from '../isolation/schema-names.js';
+import { slugify } from '../isolation/names.js';
 import { projectKey } from '../coordination/server-key.js';
 import { readJson, writeJson } from '../coordination/state-file.js';
 import { badInputs, hashInputs, type PrepareInputs } from '../coordination/inputs-hash.js';

@@ -22,8 +22,9 @@ try {
   const { endWithParent } = await import('./parent-watch.js');
   endWithParent(parentPid);
   const { default: postgres } = await import('postgres');
-  const { SchemaPool, sweepSchemas } = await import('../isolation/schema-pool.js');
-  const { DatabasePool, sweepDatabases } = await import('../isolation/database-pool.js');
+  const { SchemaPool } = await import('../isolation/schema-pool.js');
+  const { DatabasePool } = await import('../isolation/database-pool.js');
+  const { sweepDatabases, sweepSchemas } = await import('../isolation/sweep.js');
   const { connectionUrl } = await import('../server/server-info.js');
   const { createDebug } = await import('../debug.js');
   const log = createDebug('pairs');

@@ -1,8 +1,9 @@
 // Covered by spec/integration/sync/schema-pairs.spec.ts.
 import { ErrorCodes, PgdockError } from '../errors.js';
 import { isLostConnection, isServerGone } from '../server/server-gone.js';
-import type { SchemaPairNames } from '../isolation/schema-names.js';
-import type { PairSetup, SchemaOwner } from '../isolation/schema-pool.js';
+import type { SchemaOwner } from '../isolation/marks.js';
+import type { SchemaPairNames } from '../isolation/names.js';
+import type { PairSetup } from '../isolation/setup.js';
 import type { ServerInfo } from '../server/server-info.js';
 import { SyncBridge, TIMED_OUT } from './bridge.js';
 

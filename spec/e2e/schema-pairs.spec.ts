@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import postgres from 'postgres';
-import { listMarkedSchemas } from '../../lib/isolation/schema-pool.js';
+import { listMarked } from '../../lib/isolation/marks.js';
 import { ServerWatch, projectServers } from '../support/server-watch.js';
 import { roundsFor, specProvider } from '../support/spec-provider.js';
 import { SampleProject, useSampleProjects } from '../support/sample-project.js';
@@ -40,7 +40,7 @@ async function pgdockSchemas(project: SampleProject, env: Record<string, string>
   const url = (await project.cli(['url'], env).done).stdout.trim();
   const sql = postgres(url, { max: 1, onnotice: () => {} });
   try {
-    return (await listMarkedSchemas(sql)).map((s) => s.name).sort();
+    return (await listMarked(sql, 'schema')).map((s) => s.name).sort();
   } finally {
     await sql.end();
   }
@@ -163,7 +163,7 @@ describe('database isolation ${file}', function () {
       const url = (await project.cli(['url'], env).done).stdout.trim();
       const sql = postgres(url, { max: 1, onnotice: () => {} });
       try {
-        expect((await listMarkedSchemas(sql)).map((m) => m.name)).to.deep.equal([]);
+        expect((await listMarked(sql, 'schema')).map((m) => m.name)).to.deep.equal([]);
         const dbs = await sql`select datname from pg_database where datname like 'pgdock\\_t\\_%' or datname like 'pgdock\\_pool\\_%'`;
         expect(dbs.map((d) => d.datname)).to.deep.equal([]);
       } finally {

@@ -2,9 +2,9 @@ import { expect } from 'chai';
 import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import postgres from 'postgres';
-import { dropDatabase } from '../../lib/isolation/database-lifecycle.js';
-import { listMarkedSchemas } from '../../lib/isolation/schema-pool.js';
-import { createNonce } from '../../lib/isolation/schema-names.js';
+import { dropDatabase } from '../../lib/isolation/sql.js';
+import { listMarked } from '../../lib/isolation/marks.js';
+import { createNonce } from '../../lib/isolation/names.js';
 import { connectionUrl } from '../../lib/server/server-info.js';
 import { holdServer, workerDatabases, type HeldServer } from '../support/held-server.js';
 import { REPO_ROOT } from '../support/paths.js';
@@ -171,7 +171,7 @@ describe('sweeps: whatever a suite did to its own worker database or schema pair
   it('a schema pair holding tables of the suite\'s role and of a role the test made, one schema handed to that role, a lock held by another process; run killed: the next run drops both schemas and passes', async function () {
     const { report } = await damageRun(['foreign-owned-schema'], true);
     const pair = report.pair!;
-    const marked = async () => (await listMarkedSchemas(held.admin)).map((s) => s.name).filter((n) => pair.includes(n)).sort();
+    const marked = async () => (await listMarked(held.admin, 'schema')).map((s) => s.name).filter((n) => pair.includes(n)).sort();
     expect(await marked(), 'the killed run left its pair').to.deep.equal([...pair].sort());
     const owners = await held.admin<{ owner: string }[]>`select distinct pg_get_userbyid(relowner) as owner from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname in ${held.admin(pair)}`;
     expect(owners.map((o) => o.owner).sort()).to.deep.equal([role, 'shop'].sort());

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { dropDatabase } from '../../lib/isolation/database-lifecycle.js';
-import { createNonce } from '../../lib/isolation/schema-names.js';
+import { dropDatabase } from '../../lib/isolation/sql.js';
+import { createNonce } from '../../lib/isolation/names.js';
 import { holdServer, type HeldServer } from '../support/held-server.js';
 import { REPO_ROOT } from '../support/paths.js';
 import { SampleProject } from '../support/sample-project.js';

@@ -4,7 +4,8 @@
 import { hostname } from 'node:os';
 import postgres from 'postgres';
 import { processStartTime } from '../../lib/coordination/leases.js';
-import { SchemaPool, sweepSchemas } from '../../lib/isolation/schema-pool.js';
+import { SchemaPool } from '../../lib/isolation/schema-pool.js';
+import { sweepSchemas } from '../../lib/isolation/sweep.js';
 
 interface Start {
   url: string;

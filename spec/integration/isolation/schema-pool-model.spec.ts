@@ -4,8 +4,10 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import type { Sql } from 'postgres';
-import { dropSql, listMarkedSchemas, sweepSchemas } from '../../../lib/isolation/schema-pool.js';
-import { schemaPairNames } from '../../../lib/isolation/schema-names.js';
+import { listMarked } from '../../../lib/isolation/marks.js';
+import { dropSchemasSql } from '../../../lib/isolation/sql.js';
+import { sweepSchemas } from '../../../lib/isolation/sweep.js';
+import { schemaPairNames } from '../../../lib/isolation/names.js';
 
 const workerScript = fileURLToPath(new URL('../../support/pool-worker.js', import.meta.url));
 
@@ -68,7 +70,7 @@ interface Real {
 
 /** After every command: nothing live was dropped, nothing unknown lingers. */
 async function check(m: Model, r: Real): Promise<void> {
-  const marked = (await listMarkedSchemas(r.sql)).filter((s) => s.mark.key === r.key);
+  const marked = (await listMarked(r.sql, 'schema')).filter((s) => s.mark.key === r.key);
   const present = new Set(marked.map((s) => s.name));
   const live = [...m.alive.values()].flat().flatMap((p) => [p.source, p.destination]);
   for (const name of [...live, ...m.kept]) expect(present.has(name), `live schema ${name} still there`).to.equal(true);
@@ -174,12 +176,12 @@ describe('schema pool, model-based against the real server (fast-check)', functi
           // The end of the run: every worker gone, then the next start's sweep. Only kept pairs remain.
           for (const w of real.workers.values()) if (w.child.exitCode === null && w.child.signalCode === null) await w.kill();
           await sweepSchemas(sql);
-          const left = (await listMarkedSchemas(sql)).filter((s) => s.mark.key === real.key).map((s) => s.name);
+          const left = (await listMarked(sql, 'schema')).filter((s) => s.mark.key === real.key).map((s) => s.name);
           expect(new Set(left), 'leaked or lost').to.deep.equal(model.kept);
         } finally {
           for (const w of real.workers.values()) if (w.child.exitCode === null && w.child.signalCode === null) await w.kill();
-          const mine = (await listMarkedSchemas(sql)).filter((s) => s.mark.key === real.key).map((s) => s.name);
-          if (mine.length) await sql.unsafe(dropSql(mine));
+          const mine = (await listMarked(sql, 'schema')).filter((s) => s.mark.key === real.key).map((s) => s.name);
+          if (mine.length) await sql.unsafe(dropSchemasSql(mine));
         }
       }),
       { numRuns: 25 },

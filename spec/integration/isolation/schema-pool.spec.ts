@@ -3,8 +3,10 @@ import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import postgres, { type Sql } from 'postgres';
 import { processStartTime } from '../../../lib/coordination/leases.js';
-import { schemaPairNames } from '../../../lib/isolation/schema-names.js';
-import { SchemaPool, listMarkedSchemas, sweepSchemas } from '../../../lib/isolation/schema-pool.js';
+import { schemaPairNames } from '../../../lib/isolation/names.js';
+import { listMarked } from '../../../lib/isolation/marks.js';
+import { SchemaPool } from '../../../lib/isolation/schema-pool.js';
+import { sweepSchemas } from '../../../lib/isolation/sweep.js';
 
 describe('SchemaPool on the real server', function () {
   let claimSql: Sql;
@@ -25,7 +27,7 @@ describe('SchemaPool on the real server', function () {
   });
 
   async function present(names: string[]): Promise<string[]> {
-    const marked = new Set((await listMarkedSchemas(workSql)).map((s) => s.name));
+    const marked = new Set((await listMarked(workSql, 'schema')).map((s) => s.name));
     return names.filter((n) => marked.has(n));
   }
 
@@ -67,6 +69,6 @@ describe('SchemaPool on the real server', function () {
     }
     await broken.close();
     expect(message).to.match(/no_such_function/);
-    expect((await listMarkedSchemas(workSql)).filter((s) => s.mark.key === `${key}-broken`)).to.deep.equal([]);
+    expect((await listMarked(workSql, 'schema')).filter((s) => s.mark.key === `${key}-broken`)).to.deep.equal([]);
   });
 });

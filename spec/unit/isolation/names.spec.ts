@@ -1,6 +1,19 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { MAX_IDENTIFIER_BYTES, createNonce, isPlainIdentifier, quoteIdentifier, schemaPairNames, slugify } from '../../../lib/isolation/schema-names.js';
+import {
+  MAX_IDENTIFIER_BYTES,
+  buildingName,
+  clonePid,
+  createNonce,
+  isPlainIdentifier,
+  poolDatabaseName,
+  poolPairNames,
+  quoteIdentifier,
+  schemaPairNames,
+  slugify,
+  testDatabaseName,
+  workerTempDatabaseName,
+} from '../../../lib/isolation/names.js';
 
 const anyTitle = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 500 }),
@@ -45,5 +58,22 @@ describe('schema pair names', function () {
   it('quoteIdentifier always quotes and doubles embedded quotes', function () {
     expect(quoteIdentifier('user')).to.equal('"user"');
     expect(quoteIdentifier('a"b')).to.equal('"a""b"');
+  });
+
+  it('clones carry their maker\'s pid in the name, and only clones do', function () {
+    expect(clonePid(poolDatabaseName(4242))).to.equal(4242);
+    expect(clonePid(workerTempDatabaseName(77))).to.equal(77);
+    for (const other of [testDatabaseName('t', createNonce()), 'pgdock_tpl_abc', 'pgdock_pool_x_1', 'app_pool_12_x', buildingName('pgdock_wtpl_k')]) {
+      expect(clonePid(other), other).to.equal(undefined);
+    }
+  });
+
+  it('test databases, pool pairs and templates under construction have plain names of at most 63 bytes', function () {
+    const nonce = createNonce();
+    for (const name of [testDatabaseName('a very long title '.repeat(10), nonce), ...Object.values(poolPairNames(nonce)), poolDatabaseName(4194304), workerTempDatabaseName(4194304)]) {
+      expect(isPlainIdentifier(name), name).to.equal(true);
+    }
+    expect(testDatabaseName('Spaces & Quotes\'', nonce)).to.equal(`pgdock_t_spaces_quotes_${nonce}`);
+    expect(buildingName('pgdock_tpl_k')).to.equal('pgdock_tpl_k_building');
   });
 });
