@@ -1,3 +1,4 @@
+// Covered by spec/e2e/cli-servers.spec.ts (`pgdock url`, with and without --server).
 import { ErrorCodes, PgdockError } from '../errors.js';
 import type { ResolvedOptions } from '../config/options.js';
 import { decideProvider } from '../server/choose-provider.js';

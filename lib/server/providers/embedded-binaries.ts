@@ -1,3 +1,4 @@
+// Covered by spec/integration/server/providers/embedded-server.spec.ts, spec/faults/planted-state.spec.ts (an unsafe runtime folder) and spec/e2e/docker-only-install.spec.ts (no binaries installed).
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, cpSync, existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync, type Stats } from 'node:fs';
