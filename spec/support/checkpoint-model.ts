@@ -27,7 +27,7 @@ export function checkpointCases(modes: Array<CheckpointCase['sync_mode']> = ['in
     steps: fc.array(fc.record({ step: fc.nat(2), v: fc.integer({ min: -1000, max: 1000 }) }), { maxLength: 16 }),
     cuts: fc.array(fc.nat(16), { minLength: 1, maxLength: 3 }),
     batch_size: fc.integer({ min: 1, max: 4 }),
-    stops: fc.array(fc.option(fc.integer({ min: 1, max: 8 }), { freq: 4 }), { minLength: 4, maxLength: 4 }),
+    stops: fc.array(fc.option(fc.integer({ min: 1, max: 6 }), { freq: 4 }), { minLength: 4, maxLength: 4 }),
   }).map(({ sync_mode, steps, cuts, batch_size, stops }) => {
     const starts = groupStarts(steps.length, cuts);
     let seq = 0;

@@ -47,18 +47,23 @@ export function driftColumn({ change, policy }: PolicyCase): string | undefined 
 }
 
 export type Outcome =
-  | { error: SyncError['code']; column?: string; rowIds?: number[] }
+  | { error: SyncError['code']; column?: string; rowIds?: number[]; columns: string[] }
   | { destination: Array<Record<string, unknown>>; deadLetters: Array<Record<string, unknown>>; counts: SyncCounts; columns: string[] };
 
 /** What the sync must do with this case: a typed error, or exactly these rows, dead letters and counts. */
 export function expectedOutcome(c: PolicyCase): Outcome {
   const { rows, change, policy } = c;
   const column = driftColumn(c);
-  if (column) return { error: 'SCHEMA_DRIFT', column };
+  if (column) return { error: 'SCHEMA_DRIFT', column, columns: ['id', 'qty', 'label'] };
   const bad = rows.filter((r) => rejected(r, change)).sort((a, b) => a.id - b.id);
-  // One writer reads in id order, so BAD_ROW names the first rejected row; two writers race to the first of theirs.
-  if (bad.length && policy.bad_rows === 'fail') return { error: 'BAD_ROW', rowIds: c.mode.parallelism === 1 || c.mode.sync_mode !== 'full_refresh' ? [bad[0]!.id] : bad.map((r) => r.id) };
   const added = change === 'add' && policy.new_column === 'add';
+  if (bad.length && policy.bad_rows === 'fail') {
+    // One writer reads in id order, so BAD_ROW names the first rejected row; two writers race to the first of theirs.
+    const rowIds = c.mode.parallelism === 1 || c.mode.sync_mode !== 'full_refresh' ? [bad[0]!.id] : bad.map((r) => r.id);
+    // new_column: add alters the destination before any row is tried: full_refresh and cdc commit
+    // that first (leader-first DDL), so the column stays; incremental alters in its transaction, which rolls back.
+    return { error: 'BAD_ROW', rowIds, columns: ['id', 'qty', 'label', ...(added && c.mode.sync_mode !== 'incremental' ? ['extra'] : [])] };
+  }
   const destination = rows.filter((r) => !rejected(r, change)).sort((a, b) => a.id - b.id)
     .map((r) => ({ id: r.id, qty: r.qty, label: change === 'drop' ? null : r.label, ...(added ? { extra: r.extra } : {}) }));
   const counts: SyncCounts = {
