@@ -29,8 +29,26 @@ export interface SyncError extends Error {
   sqlstate?: string;
 }
 
+/** One incremental batch or one replayed CDC source transaction, as the stop hooks see it. */
+export interface SyncStep {
+  streams: string[];
+  /** 1, 2, ... within the run. */
+  batch: number;
+  rows: number;
+  /** The batch's last cursor value (incremental) or its commit LSN (cdc). */
+  cursor: string;
+}
+
+export interface SyncHooks {
+  beforeSwap?: (stream: { name: string }) => Promise<void> | void;
+  /** Inside the step's transaction, its rows written, before its checkpoint moves and it commits. */
+  afterWrite?: (step: SyncStep) => Promise<void> | void;
+  /** After the step committed. */
+  afterCommit?: (step: SyncStep) => Promise<void> | void;
+}
+
 export interface ReferenceSync {
-  runPipeline(config: unknown, hooks?: { beforeSwap?: (stream: { name: string }) => Promise<void> | void }): Promise<SyncResult>;
+  runPipeline(config: unknown, hooks?: SyncHooks): Promise<SyncResult>;
   SyncError: new (...args: never[]) => SyncError;
 }
 
