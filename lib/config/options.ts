@@ -71,13 +71,16 @@ export const OPTION_ENV: Record<keyof PgdockOptions, string> = optionVariables()
 const sameNames: [OptionName] extends [keyof PgdockOptions] ? ([keyof PgdockOptions] extends [OptionName] ? true : never) : never = true;
 void sameNames;
 
+/** The environment variables resolveOptions reads. */
+type Env = Record<string, string | undefined>;
+
 /**
  * Resolves options in one place: defaults < `package.json#pgdock` < `PGDOCK_*` env < `input`.
  * Throws one `ERR_PGDOCK_INVALID_OPTION` naming every invalid option (its value and where it came
  * from), every unknown key and every unknown `PGDOCK_*` variable, with "did you mean" for near misses.
  * Reads only what it is given: the run's `--jobs` is no input (the server is sized for `maxJobs`).
  */
-export function resolveOptions(input: PgdockOptions = {}, env: Record<string, string | undefined> = process.env, cwd = process.cwd()): ResolvedOptions {
+export function resolveOptions(input: PgdockOptions = {}, env: Env = process.env, cwd = process.cwd()): ResolvedOptions {
   const problems: PgdockError[] = [];
   // Each option is parsed on its own: a bad one is recorded and its default stands in, so that one
   // run reports all of them.

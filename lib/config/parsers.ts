@@ -16,15 +16,15 @@ export interface RawOption {
 /** Turns one layer's raw value into the option's value, or throws `ERR_PGDOCK_INVALID_OPTION`. */
 export type Parser<T> = (raw: unknown, option: RawOption) => T;
 
-export const PROVIDER_NAMES = ['auto', 'docker', 'embedded', 'external'] as const;
+/** Which server to use (the `provider` option). Spelled out, so declarations show its name. */
+export type ProviderName = 'auto' | 'docker' | 'embedded' | 'external';
 
-/** Which server to use (the `provider` option). */
-export type ProviderName = (typeof PROVIDER_NAMES)[number];
+export const PROVIDER_NAMES: readonly ProviderName[] = ['auto', 'docker', 'embedded', 'external'];
 
-export const WORKER_ENV_FIELDS = ['url', 'host', 'port', 'user', 'password', 'database'] as const;
+/** What a `workerEnv` variable may carry. */
+export type WorkerEnvField = 'url' | 'host' | 'port' | 'user' | 'password' | 'database';
 
-/** What an exported variable can hold. */
-export type WorkerEnvField = (typeof WORKER_ENV_FIELDS)[number];
+export const WORKER_ENV_FIELDS: readonly WorkerEnvField[] = ['url', 'host', 'port', 'user', 'password', 'database'];
 
 /** A lower-case Postgres name that needs no quoting. */
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
