@@ -10,3 +10,12 @@ export async function queryServer<T>(info: ServerInfo, text: string): Promise<T[
     await sql.end();
   }
 }
+
+/** Whether a schema is gone, waiting up to 5 s for a background drop to land. */
+export async function schemaGone(sql: postgres.Sql, name: string): Promise<boolean> {
+  for (const until = Date.now() + 5_000; Date.now() < until; await new Promise((r) => setTimeout(r, 100))) {
+    const rows = await sql`select 1 from pg_namespace where nspname = ${name}`;
+    if (rows.length === 0) return true;
+  }
+  return false;
+}

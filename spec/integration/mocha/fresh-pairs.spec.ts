@@ -1,14 +1,5 @@
-import type { Sql } from 'postgres';
+import { schemaGone } from '../../support/server-query.js';
 import { expect } from '../../support/sql-expect.js';
-
-/** Whether a schema exists, waiting up to 5 s for a background drop to land (or not). */
-async function schemaGone(sql: Sql, name: string): Promise<boolean> {
-  for (const until = Date.now() + 5_000; Date.now() < until; await new Promise((r) => setTimeout(r, 100))) {
-    const rows = await sql`select 1 from pg_namespace where nspname = ${name}`;
-    if (rows.length === 0) return true;
-  }
-  return false;
-}
 
 describe('this.pg.freshPair()', function () {
   const left: string[] = [];

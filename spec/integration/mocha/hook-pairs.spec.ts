@@ -1,14 +1,5 @@
 import { expect } from 'chai';
-import type { Sql } from 'postgres';
-
-/** Whether a schema exists, waiting up to 5 s for a background drop to land. */
-async function schemaGone(sql: Sql, name: string): Promise<boolean> {
-  for (const until = Date.now() + 5_000; Date.now() < until; await new Promise((r) => setTimeout(r, 100))) {
-    const rows = await sql`select 1 from pg_namespace where nspname = ${name}`;
-    if (rows.length === 0) return true;
-  }
-  return false;
-}
+import { schemaGone } from '../../support/server-query.js';
 
 // pgdock's own suite runs with pgdock/register: these hooks use `this.pg` as a user's would.
 describe('this.pg in suite hooks', function () {
