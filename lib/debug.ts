@@ -20,6 +20,16 @@ export function createDebug(name: string): DebugLog {
   const logger = createDebugLogger(`pgdock:${name}`);
   logger.log = writeRedacted;
   return (message, ...args) => {
+    followDebugVariable();
     if (logger.enabled) logger(`[%d] ${message}`, process.pid, ...args);
   };
+}
+
+let seen = process.env.DEBUG;
+
+/** `debug` reads DEBUG when it loads; pgdock reads it when it logs, so a later change (a setup file's) counts. */
+function followDebugVariable(): void {
+  if (process.env.DEBUG === seen) return;
+  seen = process.env.DEBUG;
+  createDebugLogger.enable(seen ?? '');
 }

@@ -7,6 +7,8 @@ export interface AssertionHost {
   sql(): Sql | undefined;
   /** Whether pgdock made this name (this.pg.table(), source, destination) in the current test. */
   isPgdockName(name: string): 'table' | 'schema' | undefined;
+  /** The client for a name pgdock handed out in another database than the test's (fresh pairs in database isolation). */
+  sqlFor?(name: string): Sql | undefined;
   /** The running test, for `matchSnapshot`: its spec file, full title and how many snapshots it took. */
   snapshotTest?(): SnapshotTest | undefined;
 }

@@ -85,7 +85,8 @@ export function snapshotAssertion(chai: Chai.ChaiStatic, utils: Chai.ChaiUtils) 
         file.written.push(key);
         return;
       }
-      const names = [...new Set([...read.columns, ...stored.flatMap((r) => Object.keys(r))])];
+      // Every column either side has: a redact function's new key must show, not pass unseen.
+      const names = [...new Set([...read.columns, ...rows.flatMap((r) => Object.keys(r)), ...stored.flatMap((r) => Object.keys(r))])];
       const diff = diffRows(rows, stored, names, { ordered: true });
       if (rowsMatch(diff)) return;
       if (test.update) {

@@ -9,6 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { parse, stringify } from 'yaml';
 import { ErrorCodes, PgdockError } from '../errors.js';
 import type { NormalRow } from './normalize.js';
@@ -92,11 +93,21 @@ export class SnapshotFile {
       return;
     }
     const keys = [...this.entries.keys()].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
-    const body = stringify(Object.fromEntries(keys.map((k) => [k, this.entries.get(k)])), { lineWidth: 0 });
+    const data = Object.fromEntries(keys.map((k) => [k, this.entries.get(k)]));
+    let body = stringify(data, { lineWidth: 0 });
+    // yaml 2 writes a whitespace-only line of a multi-line string (' \n') as a block that reads back
+    // without it: then every multi-line string is written double-quoted, which always reads back.
+    if (!isDeepStrictEqual(parse(body), data)) body = stringify(data, { lineWidth: 0, blockQuote: false });
     mkdirSync(dirname(this.path), { recursive: true });
     const temporary = `${this.path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-    writeFileSync(temporary, `${HEADER.split('\n').map((l) => `#${l}`).join('\n')}\n${body}`);
-    renameSync(temporary, this.path);
+    try {
+      writeFileSync(temporary, `${HEADER.split('\n').map((l) => `#${l}`).join('\n')}\n${body}`);
+      renameSync(temporary, this.path);
+    } catch (err) {
+      rmSync(temporary, { force: true });
+      throw new PgdockError(ErrorCodes.SNAPSHOT_INVALID, `pgdock: the snapshot file ${this.path} could not be written (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}).`,
+        'Check that the folder beside the spec is writable by this user.', { file: this.path });
+    }
   }
 }
 

@@ -4,7 +4,7 @@ import type { SnapshotFileReport } from './host.js';
 import { snapshotFile } from './snapshot-file.js';
 
 
-const KEY = /^(.*) (\d+)$/;
+const KEY = /^([\s\S]*) (\d+)$/; // a title may hold line breaks
 
 /** Keys no test takes any more: its test is gone, or it passed taking fewer snapshots. */
 function obsoleteKeys(keys: string[], report: SnapshotFileReport): string[] {

@@ -35,7 +35,8 @@ function queryTarget(query: QueryLike): Target {
 }
 
 function connection(value: string, assertion: string): Sql {
-  const sql = assertionHost().sql();
+  const host = assertionHost();
+  const sql = host.sqlFor?.(value) ?? host.sql();
   if (!sql) {
     throw new TypeError(`pgdock: .${assertion} on the table ${JSON.stringify(value)} needs a test using pgdock/register (this.pg); outside one, pass a postgres.js query instead.`);
   }

@@ -9,6 +9,11 @@ export function setContextResolver(next: () => PgContext): void {
   resolve = next;
 }
 
+/** The running test's (or hook's) own context, itself rather than a forwarder: for code that must keep to one test. */
+export function currentPg(): PgContext {
+  return current();
+}
+
 function current(): PgContext {
   if (!resolve) {
     throw new TypeError(

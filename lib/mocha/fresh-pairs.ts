@@ -33,6 +33,8 @@ export interface FreshPairHost {
   databaseUrl(database: string): string;
   /** Names pgdock handed out in this test, for pgdock/chai's `.exist` / `.empty`. */
   names: Map<string, 'table' | 'schema'>;
+  /** For names in a pair's own database: the client pgdock/chai must ask, not the test's. */
+  clients: Map<string, () => Sql>;
 }
 
 /** The line a kept pair prints: where it is, until when, and the psql command that opens it. */
@@ -47,14 +49,19 @@ export function keptPairLine(pair: PairNames, keepFor: number, what = 'this test
 /** The fresh pairs of one test: handed out on request, dropped (or kept) when the test ends. */
 export class FreshPairs {
   private readonly live = new Map<FreshPair, { names: PairNames; sql?: Sql }>();
+  private finished = false;
 
   constructor(private readonly host: FreshPairHost) {}
 
   take(): FreshPair {
+    if (this.finished) throw new TypeError('pgdock: freshPair() was called after its test ended (a property still running after a timeout?): pairs belong to a running test.');
     const host = this.host;
     const names = host.claim();
     const entry: { names: PairNames; sql?: Sql } = { names };
-    for (const schema of [names.source, names.destination]) this.host.names.set(schema, 'schema');
+    const own = (name: string, kind: 'table' | 'schema'): void => {
+      host.names.set(name, kind);
+      if (names.database) host.clients.set(name, () => pair.sql); // assertions on it go to its database
+    };
     const pair: FreshPair = {
       source: names.source,
       destination: names.destination,
@@ -66,11 +73,12 @@ export class FreshPairs {
         if (typeof name !== 'string' || name === '') throw new TypeError(`freshPair().table() needs a table name, got ${JSON.stringify(name)}`);
         if (role !== 'source' && role !== 'destination') throw new TypeError(`freshPair().table() role must be 'source' or 'destination', got ${JSON.stringify(role)}`);
         const qualified = `${role === 'source' ? names.source : names.destination}.${quoteIdentifier(name)}`;
-        this.host.names.set(qualified, 'table');
+        own(qualified, 'table');
         return qualified;
       },
       release: () => this.drop(pair),
     };
+    for (const schema of [names.source, names.destination]) own(schema, 'schema');
     this.live.set(pair, entry);
     return pair;
   }
@@ -85,6 +93,7 @@ export class FreshPairs {
 
   /** At the test's end: every pair still held is dropped, or kept (`keepFor`) with a line saying how to open it. */
   finish(keepFor: number | undefined): string[] {
+    this.finished = true;
     const lines: string[] = [];
     for (const [pair, { names }] of [...this.live]) {
       this.drop(pair, keepFor);

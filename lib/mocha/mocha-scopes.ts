@@ -113,6 +113,7 @@ export function enablePg(): void {
   setAssertionHost({
     sql: () => scopeOf(running)?.context.sql,
     isPgdockName: (name) => scopeOf(running, false)?.names.get(name),
+    sqlFor: (name) => scopeOf(running, false)?.clients.get(name)?.(),
     snapshotTest: () => test?.snapshot,
   });
 }

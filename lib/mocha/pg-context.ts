@@ -70,6 +70,8 @@ export interface PgScope {
   context: PgContext;
   /** Names this scope handed out (tables from table(), the pair's schemas), for chai's `.exist` / `.empty`. */
   names: Map<string, 'table' | 'schema'>;
+  /** Names that live in another database than the test's own client reaches (fresh pairs in database isolation). */
+  clients: Map<string, () => Sql>;
   /** Releases what the scope claimed: the pair is dropped in the background, or kept when `failed` and asked to. */
   finish(failed: boolean, error?: { message: string }): void;
   /** What a failure report should show: the server (if this scope started or used it) and the pair. */
@@ -159,12 +161,14 @@ export function createPgScope(runnable: () => TimedRunnable | undefined): PgScop
   };
   const claimed = (): PairNames => (pair ??= claimNew());
   const names = new Map<string, 'table' | 'schema'>();
+  const clients = new Map<string, () => Sql>();
   const fresh = new FreshPairs({
     claim: claimNew,
     release: (p, keepFor) => pairs?.release(p, keepFor),
     client: () => processClient(info()),
     databaseUrl: (database) => connectionUrl({ ...info(), database }),
     names,
+    clients,
   });
   const schema = (role: SchemaRole): string => {
     const name = role === 'source' ? claimed().source : claimed().destination;
@@ -230,6 +234,7 @@ export function createPgScope(runnable: () => TimedRunnable | undefined): PgScop
   return {
     context,
     names,
+    clients,
     describe: () => ({
       server: used && server ? (pair?.database ? { ...server, database: pair.database } : server) : undefined,
       pair: pair ? { source: pair.source, destination: pair.destination, database: pair.database } : undefined,

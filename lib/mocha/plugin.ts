@@ -45,11 +45,14 @@ const rootHooks = {
     failUnawaited(this);
   },
   async afterAll(this: Context): Promise<void> {
-    const root = this.test?.parent;
-    if (root) for (const line of settleSnapshots(snapshotReports(root), snapshotUpdate())) process.stderr.write(`${line}\n`);
-    await nameGoneServer(this, 'file');
-    await closeProcessClient();
-    endFile();
+    try {
+      const root = this.test?.parent;
+      if (root) for (const line of settleSnapshots(snapshotReports(root), snapshotUpdate())) process.stderr.write(`${line}\n`);
+    } finally {
+      await nameGoneServer(this, 'file');
+      await closeProcessClient();
+      endFile();
+    }
   },
 };
 

@@ -2,14 +2,27 @@
 import type { Suite, Test } from 'mocha';
 import type { SnapshotFileReport, SnapshotTest } from '../chai/host.js';
 import { OPTION_TABLE } from '../config/option-table.js';
+import { resolveOptions } from '../config/options.js';
 import { isCi } from '../config/project.js';
 
 const snapshots = new WeakMap<Test, SnapshotTest>();
 
-/** The `updateSnapshots` option as the environment says now (resolveOptions checked its value when the run began). */
+let configured: boolean | undefined;
+
+/**
+ * The `updateSnapshots` option: PGDOCK_UPDATE_SNAPSHOTS as the environment says now (so a test can
+ * set it for itself), else the resolved option (package.json#pgdock, checked when the run began).
+ */
 export function snapshotUpdate(): boolean {
   const raw = process.env[OPTION_TABLE.updateSnapshots.env];
-  if (raw === undefined || raw.trim() === '') return false;
+  if (raw === undefined || raw.trim() === '') {
+    try {
+      configured ??= resolveOptions().updateSnapshots;
+    } catch {
+      configured = false; // the run reported the bad option when it began
+    }
+    return configured;
+  }
   try {
     return OPTION_TABLE.updateSnapshots.parse(raw, { name: 'updateSnapshots', source: OPTION_TABLE.updateSnapshots.env, projectRoot: process.cwd() });
   } catch {

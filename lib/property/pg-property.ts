@@ -1,6 +1,6 @@
 // `pgdock/fast-check`. Covered by spec/integration/property/pg-property.spec.ts and spec/e2e/property-tests.spec.ts.
 import * as fc from 'fast-check';
-import { pg } from '../mocha/current-context.js';
+import { currentPg } from '../mocha/current-context.js';
 import type { FreshPair } from '../mocha/fresh-pairs.js';
 
 export type { FreshPair };
@@ -21,7 +21,8 @@ export async function pgProperty<Ts extends [unknown, ...unknown[]]>(
   predicate: (pair: FreshPair, ...values: Ts) => Promise<boolean | void>,
   parameters?: fc.Parameters<Ts>,
 ): Promise<void> {
-  const context = pg;
+  // This test's own context: cases still running after it timed out cannot take the next test's pairs.
+  const context = currentPg();
   let counterexample: FreshPair | undefined;
   const run = async (...values: Ts): Promise<boolean | void> => {
     const pair = await context.freshPair();
@@ -30,6 +31,10 @@ export async function pgProperty<Ts extends [unknown, ...unknown[]]>(
       const result = await predicate(pair, ...values);
       passed = result !== false;
       return result;
+    } catch (err) {
+      // A case fc.pre() skipped is no counterexample: its pair goes, the one held stays.
+      if (fc.PreconditionFailure.isFailure(err)) passed = true;
+      throw err;
     } finally {
       if (passed) {
         pair.release();

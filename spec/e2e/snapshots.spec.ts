@@ -77,11 +77,15 @@ describe('snapshots (matchSnapshot) in a consumer project', function () {
     expect(update.stderr).to.contain('pgdock: rewrote 2 snapshot(s)');
     expect((await run({ SAMPLE_QTY: '5' })).code, 'the rewritten snapshots pass').to.equal(0);
 
+    // --grep runs one test, even with update on: the other test's snapshots are neither obsolete nor removed.
+    const grep = await run({ SAMPLE_QTY: '5', PGDOCK_UPDATE_SNAPSHOTS: '1' }, ['--grep', 'the table']);
+    expect(grep.code, grep.stdout + grep.stderr).to.equal(0);
+    expect(grep.stdout, 'one test ran').to.match(/1 passing/);
+    expect(grep.stderr, 'a --grep run reports no obsolete entries').not.to.match(/obsolete|removed/);
+    expect(keys(), 'nothing removed').to.have.length(3);
+
     // The query test is gone from the file: its two entries are obsolete, listed but kept.
     writeFileSync(join(project.dir, 'spec', 'orders.spec.js'), ORDERS('orders', false));
-    const grep = await run({ SAMPLE_QTY: '5' }, ['--grep', 'nothing matches this']);
-    expect(grep.code).to.equal(0);
-    expect(grep.stderr, 'a --grep run reports no obsolete entries').not.to.contain('obsolete');
     const listed = await run({ SAMPLE_QTY: '5' });
     expect(listed.code).to.equal(0);
     expect(listed.stderr).to.contain('pgdock: 2 obsolete snapshot(s) in spec/__snapshots__/orders.spec.js.snap.yaml (no test takes them any more): "orders two queries 1", "orders two queries 2". PGDOCK_UPDATE_SNAPSHOTS=1 removes them.');

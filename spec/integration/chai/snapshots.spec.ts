@@ -51,18 +51,24 @@ describe('pgdock/chai matchSnapshot', function () {
     await expect(this.pg.table('orders')).to.matchSnapshot({ redact: (row) => ({ customer: row.customer, big: Number(row.total) > 5 }) });
   });
 
+  // The must-fail cases run with PGDOCK_UPDATE_SNAPSHOTS unset, whatever the run's: an update run must not rewrite them.
   it('must fail: a changed row fails with the row diff, and the stored snapshot is left as it was', async function () {
     await this.pg.sql.unsafe(`update ${this.pg.table('orders')} set total = 99 where customer = 'grace'`);
     const before = stored(`${this.test!.fullTitle()} 1`);
     expect(before, 'the committed snapshot holds the unchanged rows').to.be.an('array').with.length(3);
-    await shouldFail(expect(this.pg.table('orders')).to.matchSnapshot({ redact: ['placed_at'] }),
-      /to match the snapshot ".* 1" in .*snapshots\.spec\.ts\.snap\.yaml\nmissing rows \(1\):\n {2}- .*"customer":"grace".*"total":0,[\s\S]*unexpected rows \(1\):\n {2}\+ .*"total":99,[\s\S]*PGDOCK_UPDATE_SNAPSHOTS=1/);
+    await withEnv({ PGDOCK_UPDATE_SNAPSHOTS: undefined }, () => shouldFail(expect(this.pg.table('orders')).to.matchSnapshot({ redact: ['placed_at'] }),
+      /to match the snapshot ".* 1" in .*snapshots\.spec\.ts\.snap\.yaml\nmissing rows \(1\):\n {2}- .*"customer":"grace".*"total":0,[\s\S]*unexpected rows \(1\):\n {2}\+ .*"total":99,[\s\S]*PGDOCK_UPDATE_SNAPSHOTS=1/).then(() => {}));
     expect(stored(`${this.test!.fullTitle()} 1`)).to.deep.equal(before);
   });
 
   it('must fail: the same rows in another order fail against an ordered snapshot', async function () {
-    await shouldFail(expect(this.pg.sql`select kind, n from ${this.pg.sql(this.pg.source)}.events order by n asc`).to.have.ordered.matchSnapshot(),
-      'same rows, but out of order from position 0');
+    await withEnv({ PGDOCK_UPDATE_SNAPSHOTS: undefined }, () => shouldFail(expect(this.pg.sql`select kind, n from ${this.pg.sql(this.pg.source)}.events order by n asc`).to.have.ordered.matchSnapshot(),
+      'same rows, but out of order from position 0').then(() => {}));
+  });
+
+  it('must fail: a redact function that adds a key shows it in the diff (the stored rows lack it)', async function () {
+    await withEnv({ PGDOCK_UPDATE_SNAPSHOTS: undefined }, () => shouldFail(
+      expect(this.pg.table('events')).to.matchSnapshot({ redact: (row) => ({ ...row, extra: 1 }) }), /missing rows \(4\)[\s\S]*"extra":1/).then(() => {}));
   });
 
   it('must fail: CI set and no snapshot stored: fails and writes nothing', async function () {
@@ -104,6 +110,9 @@ describe('pgdock/chai matchSnapshot', function () {
       const text = readFileSync(path, 'utf8');
       expect(text.indexOf('t 2:')).to.be.lessThan(text.indexOf('t 10:'));
       expect([...new SnapshotFile(path).entries]).to.deep.equal([['t 2', [{ a: 1, b: null, c: { x: ['y'] } }]], ['t 10', [{ a: '1' }]]]);
+      const awkward = [{ s: ' \n' }, { s: '  \n\n' }, { s: 'a\n \nb' }, { s: '123' }, { s: 'true' }, { s: '' }, { s: '# x' }];
+      file.change([['awkward 1', awkward]]);
+      expect(new SnapshotFile(path).entries.get('awkward 1'), 'strings read back as written (yaml 2 loses a whitespace-only line in a block)').to.deep.equal(awkward);
       for (const broken of ['t 1: [unclosed', '- a list', 't 1: 3']) {
         writeFileSync(path, broken);
         expect(() => new SnapshotFile(path), broken).to.throw(/ERR_PGDOCK_SNAPSHOT_INVALID|the snapshot file .* (is not valid YAML|does not hold a map|holds something other)/)

@@ -1,4 +1,5 @@
 import { schemaGone } from '../../support/server-query.js';
+import { shouldFail } from '../../support/should-fail.js';
 import { expect } from '../../support/sql-expect.js';
 
 describe('this.pg.freshPair()', function () {
@@ -24,16 +25,11 @@ describe('this.pg.freshPair()', function () {
     const a = await this.pg.freshPair();
     const b = await this.pg.freshPair();
     await a.sql.unsafe(`create table ${a.table('t')} (n int)`);
-    let failed = false;
-    try {
-      await expect(b.table('t')).to.exist;
-    } catch {
-      failed = true;
-    }
-    expect(failed, '.exist on the other pair\'s table name must fail').to.equal(true);
+    await shouldFail(async () => expect(b.table('t')).to.exist, `expected the table ${b.source}."t" to exist`);
   });
 
   it('pairs still held when the test ends are dropped; release() drops one at once', async function () {
+    expect(left, 'the first test ran and left two names to check (run the whole file)').to.have.length(2);
     for (const name of left) expect(await schemaGone(this.pg.sql, name), `${name}, from the first test`).to.equal(true);
     const pair = await this.pg.freshPair();
     await expect(pair.source).to.be.empty;
