@@ -12,10 +12,11 @@ import { resolveOptions } from '../../lib/config/options.js';
 import { projectKey } from '../../lib/coordination/server-key.js';
 import { SPEED_ARGS } from '../../lib/server/postgres-args.js';
 import { rawDockerRun, timedChild, type AttachTiming } from '../floors.js';
+import { median } from '../stats.js';
 import { ComposeProject, ensureCompose, freePort } from './compose.js';
 import { expectContainers, removeLabelled } from './containers.js';
 import { PEERS_LABEL } from './peer-labels.js';
-import { PEERS, timeMocha, writeProject, type PeerName } from './projects.js';
+import { PEERS, timeMocha, timeMochaVersion, writeProject, type PeerName } from './projects.js';
 import { chartSvg, startupTable, suiteTable, updateReadme, SUITE_MODES, type PeersResults, type SuiteMode } from './report.js';
 
 const run = promisify(execFile);
@@ -85,6 +86,7 @@ async function main(): Promise<void> {
 
   const attach = (extra: NodeJS.ProcessEnv) => timedChild<AttachTiming>(join(repo, 'dist', 'bench', 'attach-child.js'), { ...env, ...extra });
   const startup: PeersResults['startup'] = { rawDockerRunMs: [], pgdockColdWallMs: [], pgdockColdAcquireMs: [], bareConnectWallMs: [], pgdockWarmAttachWallMs: [] };
+  const launch: PeersResults['launch'] = { npx: env.BENCH_PEERS_NPX === '1', npxMs: [], directMs: [] };
   try {
     for (const label of Object.values(labels)) await expectContainers(label, 0, 'at the start');
     log(`peers benchmark: ${ROUNDS} rounds, image ${IMAGE}, testcontainers ${tcVersion}, docker-compose ${compose.version}${compose.installedNow ? ' (installed by this run with apt-get)' : ''}`);
@@ -128,6 +130,8 @@ async function main(): Promise<void> {
       startup.bareConnectWallMs.push((await timedChild<object>(join(here, 'bare-connect-child.js'), { ...env, BENCH_URL: url })).wallMs);
       startup.pgdockWarmAttachWallMs.push((await attach({ PGDOCK_REUSE: 'true' })).wallMs);
       await expectContainers(labels.pgdock, 1, 'after a warm attach');
+      launch.npxMs.push(await timeMochaVersion(dirs.pgdock, true));
+      launch.directMs.push(await timeMochaVersion(dirs.pgdock, false));
     }
   } finally {
     await composeProject.down().catch((err: Error) => log(`docker-compose down failed: ${err.message}`));
@@ -149,12 +153,15 @@ async function main(): Promise<void> {
       'pgdock: this checkout\'s `dist/hooks/register.js` (what `pgdock/register` loads) in `require`, provider docker; cold = `PGDOCK_REUSE=false` (as under `CI`), warm = its server left up by an earlier run.',
       `testcontainers ${tcVersion} (newest to run on Node 20): one \`PostgreSqlContainer\` from a mocha global fixture; Ryuk off (\`TESTCONTAINERS_RYUK_DISABLED=true\`, no registry here); `
         + 'cold = started and stopped by the fixture, warm = `withReuse()` with `TESTCONTAINERS_REUSE_ENABLE=true`.',
-      `docker-compose ${compose.version} (Debian's package, v1): one service; cold = \`docker-compose up -d\`, \`npx mocha\` (a global fixture waits for \`select 1\`), \`docker-compose down\`, all timed; warm = \`npx mocha\` with the service already up.`,
-      'Timed: the wall clock of the whole command from spawn to exit; every run must report 60 passing, and the containers each peer owns are counted before and after every run.',
+      `docker-compose ${compose.version} (Debian's package, v1): one service; cold = \`docker-compose up -d\`, \`mocha\` (a global fixture waits for \`select 1\`), \`docker-compose down\`, all timed; warm = \`mocha\` with the service already up.`,
+      `Timed: the wall clock of the whole command from spawn to exit, ${launch.npx ? '`npx mocha`' : 'the project\'s `node_modules/.bin/mocha` (what `npx mocha` runs)'}; `
+        + `npx's own start adds ${Math.round(median(launch.npxMs) - median(launch.directMs))} ms to every peer alike${launch.npx ? ' and is included' : ' and is left out (`BENCH_PEERS_NPX=1` includes it)'}. `
+        + 'Every run must report 60 passing; the containers each peer owns are counted before and after every run.',
     ],
     suite,
     composeColdParts,
     startup,
+    launch,
   };
   const out = join(repo, 'bench', 'results');
   mkdirSync(out, { recursive: true });

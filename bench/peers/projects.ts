@@ -1,6 +1,6 @@
 // The three sample projects of the peers benchmark, written into a scratch folder: the same 12
 // spec files each (bench/peers/workload.ts), a .mocharc.cjs with what that peer needs, and the
-// command a user runs there, `npx mocha`, timed from spawn to exit.
+// command a user runs there, mocha, timed from spawn to exit.
 import { spawn } from 'node:child_process';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -31,13 +31,33 @@ export function writeProject(root: string, peer: PeerName, repo: string): string
 }
 
 /**
- * `npx mocha [args]` in `dir`: the wall clock from spawn to exit, in ms. Rejects unless mocha exits 0
+ * How mocha is started: the project's `node_modules/.bin/mocha`, what `npx mocha` runs once npx has
+ * found it (npx's own start, the same for every peer, is measured apart); `npx mocha` itself with
+ * BENCH_PEERS_NPX=1.
+ */
+export function mochaCommand(dir: string, env: NodeJS.ProcessEnv = process.env): string[] {
+  return env.BENCH_PEERS_NPX === '1' ? ['npx', 'mocha'] : [join(dir, 'node_modules', '.bin', 'mocha')];
+}
+
+/** `mocha --version` in `dir`, through npx or not: what npx's own start costs, in ms from spawn to exit. */
+export function timeMochaVersion(dir: string, npx: boolean): Promise<number> {
+  const started = performance.now();
+  const [command, ...first] = mochaCommand(dir, { BENCH_PEERS_NPX: npx ? '1' : '0' });
+  return new Promise((resolve, reject) => {
+    const child = spawn(command!, [...first, '--version'], { cwd: dir, stdio: 'ignore' });
+    child.on('close', (code) => (code === 0 ? resolve(performance.now() - started) : reject(new Error(`mocha --version exited ${code}`))));
+  });
+}
+
+/**
+ * `mocha [args]` in `dir`: the wall clock from spawn to exit, in ms. Rejects unless mocha exits 0
  * and reports every test of the workload passing (so a run that skipped or lost tests cannot count).
  */
 export function timeMocha(dir: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const started = performance.now();
+  const [command, ...first] = mochaCommand(dir, env);
   return new Promise((resolve, reject) => {
-    const child = spawn('npx', ['mocha', ...args], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command!, [...first, ...args], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -45,7 +65,7 @@ export function timeMocha(dir: string, args: string[], env: NodeJS.ProcessEnv): 
       const ms = performance.now() - started;
       const passing = /(\d+) passing/.exec(out)?.[1];
       if (code === 0 && Number(passing) === FILES * TESTS_PER_FILE && !/failing|pending/.test(out)) return resolve(ms);
-      reject(new Error(`npx mocha ${args.join(' ')} in ${dir} exited ${code} (${passing ?? 0} passing):\n${out.slice(-3000)}`));
+      reject(new Error(`mocha ${args.join(' ')} in ${dir} exited ${code} (${passing ?? 0} passing):\n${out.slice(-3000)}`));
     });
   });
 }

@@ -31,6 +31,8 @@ export interface PeersResults {
   suite: Record<SuiteMode, Record<PeerName, number[]>>;
   composeColdParts: { upMs: number[]; mochaMs: number[]; downMs: number[] };
   startup: StartupFigures;
+  /** How mocha was started (npx or the project's .bin/mocha), and `mocha --version` timed both ways. */
+  launch: { npx: boolean; npxMs: number[]; directMs: number[] };
 }
 
 const PEER_TITLES: Record<PeerName, string> = { pgdock: 'pgdock', testcontainers: 'testcontainers', compose: 'docker-compose v1' };
@@ -42,7 +44,7 @@ const ratio = (a: number[], b: number[]): string => `${round(median(a) / median(
 
 export function suiteTable(r: PeersResults): string {
   const lines = [
-    '| `npx mocha`, wall clock, median (min–max) | pgdock | testcontainers | docker-compose v1 |',
+    `| ${r.launch.npx ? '`npx mocha`' : '`mocha`'}, wall clock, median (min–max) | pgdock | testcontainers | docker-compose v1 |`,
     '|---|---|---|---|',
   ];
   for (const [mode, title] of Object.entries(SUITE_MODES) as Array<[SuiteMode, string]>) {
