@@ -93,6 +93,7 @@ async function main(): Promise<void> {
 
     // Cold: nothing of the peer's running before, nothing after. One untimed round first (disk caches, npx).
     for (const peer of PEERS) await runPeer(peer, false, []);
+    for (const parts of Object.values(composeColdParts)) parts.length = 0; // the untimed round's
     for (let r = 0; r < ROUNDS; r++) {
       for (const [mode, args] of [['coldSerial', []], ['coldParallel', PARALLEL]] as Array<[SuiteMode, string[]]>) {
         for (const peer of PEERS) suite[mode][peer].push(await runPeer(peer, false, args));
