@@ -1,80 +1,25 @@
 // `npm run bench`: start-up figures for pgdock against a raw `docker run` measured in the same run.
-import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import postgres from 'postgres';
 import { resolveOptions } from '../lib/config/options.js';
-import { SPEED_ARGS } from '../lib/server/postgres-args.js';
 import { projectKey } from '../lib/coordination/server-key.js';
 import { ServerWatch, removeProjectServers } from '../spec/support/server-watch.js';
 import { SampleProject } from '../spec/support/sample-project.js';
 import { median, percentile, round } from './stats.js';
+import { rawDockerRun as rawDockerRunFloor, timedChild, type AttachTiming, type ChildReport } from './floors.js';
 
-const run = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));
 const IMAGE = process.env.PGDOCK_IMAGE ?? 'pgdock-local/postgres:15';
 const STARTS = Number(process.env.BENCH_STARTS ?? 9);
 const WARM = Number(process.env.BENCH_WARM ?? 21);
 const SUITE_ROUNDS = Number(process.env.BENCH_SUITE_ROUNDS ?? 50);
-const PGDATA = '/var/lib/postgresql/data';
 
-async function firstQuery(url: string, deadline: number): Promise<void> {
-  while (Date.now() < deadline) {
-    const sql = postgres(url, { max: 1, connect_timeout: 2, onnotice: () => {} });
-    try {
-      await sql`select 1`;
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, 15));
-    } finally {
-      await sql.end({ timeout: 0 }).catch(() => {});
-    }
-  }
-  throw new Error('raw container never answered');
-}
+type ChildTiming = ChildReport<AttachTiming>;
 
-/** The lower bound: `docker run` by hand, then poll until the first query answers. */
-async function rawDockerRun(): Promise<number> {
-  const started = performance.now();
-  const { stdout } = await run('docker', ['run', '-d', '-p', '127.0.0.1::5432', '-e', 'POSTGRES_PASSWORD=bench', '--tmpfs', PGDATA,
-    '--label', 'pgdock-bench=raw', IMAGE, 'postgres', ...SPEED_ARGS]);
-  const id = stdout.trim();
-  try {
-    const port = (await run('docker', ['port', id, '5432/tcp'])).stdout.trim().split('\n')[0]!.split(':').pop();
-    await firstQuery(`postgres://postgres:bench@127.0.0.1:${port}/postgres`, Date.now() + 60_000);
-    return performance.now() - started;
-  } finally {
-    await run('docker', ['rm', '-f', '-v', id]);
-  }
-}
-
-interface ChildTiming {
-  wallMs: number;
-  sinceProcessStartMs: number;
-  sinceScriptStartMs: number;
-  sinceAcquireCallMs: number;
-  containerId: string;
-}
-
-function attachChild(env: NodeJS.ProcessEnv): Promise<ChildTiming> {
-  const started = performance.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(here, 'attach-child.js')], { env, stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    let answeredAt = 0;
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (!answeredAt && out.includes('\n')) answeredAt = performance.now();
-    });
-    child.on('close', (code) => {
-      if (code !== 0 || !answeredAt) return reject(new Error(`attach child exited ${code}`));
-      resolve({ wallMs: answeredAt - started, ...(JSON.parse(out) as Omit<ChildTiming, 'wallMs'>) });
-    });
-  });
-}
+const rawDockerRun = (): Promise<number> => rawDockerRunFloor(IMAGE);
+const attachChild = (env: NodeJS.ProcessEnv): Promise<ChildTiming> => timedChild<AttachTiming>(join(here, 'attach-child.js'), env);
 
 function row(label: string, values: number[], baseline?: number): string {
   const med = median(values);
