@@ -80,11 +80,13 @@ describe('worker databases are private to their owner: another role cannot conne
         PGDOCK_WORKER_SETUP: 'faults/ledger.sql',
         ISOLATION_PART: part,
         ISOLATION_DIR: dir,
+        // Should a run fail, its failure message shows how far pgdock got.
+        DEBUG: 'pgdock:*',
       }).done;
     const [victim, intruder] = await Promise.all([run('victim'), run('intruder')]);
-    const intrusion = JSON.parse(readFileSync(join(dir, 'intruder.json'), 'utf8')) as Intrusion;
     expect(intruder.code, intruder.stdout + intruder.stderr).to.equal(0);
     expect(victim.code, victim.stdout + victim.stderr).to.equal(0);
+    const intrusion = JSON.parse(readFileSync(join(dir, 'intruder.json'), 'utf8')) as Intrusion;
     expect(intrusion.user).to.equal(roles.intruder);
     const targets = Object.keys(intrusion.attempts);
     expect(targets.some((t) => t.startsWith('pgdock_wtpl_')), 'the victim\'s template was tried too').to.equal(true);

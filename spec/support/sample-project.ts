@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolveOptions } from '../../lib/config/options.js';
@@ -7,6 +7,28 @@ import { removeProjectServers } from './server-watch.js';
 import { installedPackageDir, type InstallFlavor } from './installed-package.js';
 import { TEST_IMAGE, scratchRoot } from './paths.js';
 import { providerEnv } from './spec-provider.js';
+
+/** No child run of a spec takes this long unless it hangs. */
+const RUN_DEADLINE_MS = 150_000;
+
+/** Signals `child` and the processes of its group (mocha's workers, a helper it started). */
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    if (child.pid) process.kill(-child.pid, signal);
+  } catch {
+    child.kill(signal);
+  }
+}
+
+/** `ps` lines of the process group led by `pid`, for a hung run's failure message. */
+function processTree(pid: number | undefined): string {
+  if (!pid) return '(no pid)';
+  try {
+    return execFileSync('ps', ['-o', 'pid,ppid,etimes,stat,args', '-g', String(pid)], { encoding: 'utf8' }).trim();
+  } catch (err) {
+    return `(ps failed: ${(err as Error).message})`;
+  }
+}
 
 /** What one sample test recorded about the server it saw. */
 export interface SeenServer {
@@ -130,13 +152,24 @@ export class SampleProject {
 
   private node(script: string, args: string[], extraEnv: Record<string, string>): MochaRun {
     const started = Date.now();
-    const child = spawn(process.execPath, [script, ...args], { cwd: this.dir, env: this.env(extraEnv), stdio: ['ignore', 'pipe', 'pipe'] });
+    // Its own process group, so that a hung run is ended with every worker it started.
+    const child = spawn(process.execPath, [script, ...args], { cwd: this.dir, env: this.env(extraEnv), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let stdout = '';
     let stderr = '';
     child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    // A run that hangs fails its test with what it printed (and the processes it had), instead of the
+    // test's own timeout with nothing to go on.
+    const deadline = setTimeout(() => {
+      stderr += `\n[spec: no exit after ${RUN_DEADLINE_MS / 1000} s; killed. Its processes were:\n${processTree(child.pid)}]\n`;
+      killGroup(child, 'SIGKILL');
+    }, RUN_DEADLINE_MS);
+    deadline.unref();
     const done = new Promise<Awaited<MochaRun['done']>>((resolve) => {
-      child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr, ms: Date.now() - started }));
+      child.on('close', (code, signal) => {
+        clearTimeout(deadline);
+        resolve({ code, signal, stdout, stderr, ms: Date.now() - started });
+      });
     });
     return { child, done };
   }
