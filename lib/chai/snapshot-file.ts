@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { parse, stringify } from 'yaml';
+import { yaml } from '../yaml.js';
 import { ErrorCodes, PgdockError } from '../errors.js';
 import type { NormalRow } from './normalize.js';
 
@@ -62,7 +62,7 @@ export class SnapshotFile {
     }
     let data: unknown;
     try {
-      data = parse(text);
+      data = yaml().parse(text);
     } catch (err) {
       throw invalid(path, `is not valid YAML (${(err as Error).message.split('\n')[0]})`);
     }
@@ -94,10 +94,10 @@ export class SnapshotFile {
     }
     const keys = [...this.entries.keys()].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
     const data = Object.fromEntries(keys.map((k) => [k, this.entries.get(k)]));
-    let body = stringify(data, { lineWidth: 0 });
+    let body = yaml().stringify(data, { lineWidth: 0 });
     // yaml 2 writes a whitespace-only line of a multi-line string (' \n') as a block that reads back
     // without it: then every multi-line string is written double-quoted, which always reads back.
-    if (!isDeepStrictEqual(parse(body), data)) body = stringify(data, { lineWidth: 0, blockQuote: false });
+    if (!isDeepStrictEqual(yaml().parse(body), data)) body = yaml().stringify(data, { lineWidth: 0, blockQuote: false });
     mkdirSync(dirname(this.path), { recursive: true });
     const temporary = `${this.path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     try {

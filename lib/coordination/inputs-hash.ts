@@ -3,7 +3,8 @@
 import { createHash } from 'node:crypto';
 import { lstatSync, readdirSync, readFileSync, readlinkSync, statSync, type Stats } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
-import picomatch from 'picomatch';
+import { createRequire } from 'node:module';
+import type Picomatch from 'picomatch';
 import { ErrorCodes, PgdockError, describeValue } from '../errors.js';
 
 /*
@@ -48,8 +49,13 @@ function statOrLstat(path: string): Stats {
 }
 
 /** Files and links a glob matches under `root`, sorted. */
+/** picomatch, loaded on first use: only `prepareOnce` with `inputs` globs needs it. */
+function picomatch(): typeof Picomatch {
+  return createRequire(import.meta.url)('picomatch') as typeof Picomatch;
+}
+
 export function matchGlob(glob: string, root: string): WalkEntry[] {
-  const base = resolve(root, picomatch.scan(glob).base); // the folder before the first pattern character
+  const base = resolve(root, picomatch().scan(glob).base); // the folder before the first pattern character
   const entries: WalkEntry[] = [];
   try {
     walk(base, entries, true);
@@ -59,7 +65,7 @@ export function matchGlob(glob: string, root: string): WalkEntry[] {
   }
   // picomatch: the matcher micromatch, fast-glob and chokidar use (`*`, `**`, `?`, `[ab]`, `{a,b}`);
   // dot files match like any other, as they did before.
-  const matches = picomatch(glob, { dot: true });
+  const matches = picomatch()(glob, { dot: true });
   return entries.filter((e) => matches(relative(root, e.path).split(sep).join('/')));
 }
 

@@ -57,6 +57,20 @@ export function testDatabaseName(title: string, nonce: string): string {
   return `pgdock_t_${slugify(title, MAX_IDENTIFIER_BYTES - 'pgdock_t_'.length - 1 - nonce.length)}_${nonce}`;
 }
 
+/**
+ * `src_<nonce>` / `dst_<nonce>`: the names a test's pair has in schema isolation. A pair is built
+ * ahead under them and handed out as it is (no rename on the test's clock); a pair kept on failure
+ * is renamed to carry its test's title ({@link schemaPairNames}).
+ */
+export function testPairNames(nonce: string = createNonce()): SchemaPairNames {
+  return { source: `src_${nonce}`, destination: `dst_${nonce}` };
+}
+
+/** The nonce of a {@link testPairNames} or {@link schemaPairNames} name (its last 12 characters). */
+export function pairNonce(name: string): string {
+  return name.slice(-NONCE_LENGTH);
+}
+
 /** A prepared schema pair in a process's pool, renamed to a test's names when claimed. */
 export function poolPairNames(nonce: string = createNonce()): SchemaPairNames {
   return { source: `pgdock_pool_${nonce}_s`, destination: `pgdock_pool_${nonce}_d` };

@@ -30,12 +30,19 @@ export class SchemaPool {
    * @param claimSql - a client kept free for claims, so a claim never waits behind a fill
    * @param workSql - a client for background fills and drops
    */
+  /**
+   * @param names - what a pair is built under: pool names renamed on claim, or (with `eager`) the
+   *   names a test gets as they are ({@link take})
+   * @param eager - build ahead even with no setup (a taken pair costs no round trip then)
+   */
   constructor(
     private readonly claimSql: Sql,
     private readonly workSql: Sql,
     private readonly setup: PairSetup,
     private readonly owner: SchemaOwner,
     private readonly size: number,
+    private readonly names: () => SchemaPairNames = poolPairNames,
+    private readonly eager = false,
   ) {}
 
   private mark(state: SchemaMark['state'], pair: string): SchemaMark {
@@ -81,7 +88,7 @@ export class SchemaPool {
 
   /** Whether pairs need building ahead: with no setup, creating one costs what renaming one does. */
   private get prebuild(): boolean {
-    return this.setup.sourceFiles.length + this.setup.destinationFiles.length > 0 || this.setup.module !== undefined;
+    return this.eager || this.setup.sourceFiles.length + this.setup.destinationFiles.length > 0 || this.setup.module !== undefined;
   }
 
   /**
@@ -94,7 +101,7 @@ export class SchemaPool {
     if (!this.closed && this.prebuild && !this.buildFailed && low && this.ready.length + this.inFlight < this.size) {
       this.inFlight++;
       return async () => {
-        const names = poolPairNames();
+        const names = this.names();
         try {
           await this.build(this.workSql, names, 'pool');
         } catch (err) {
@@ -172,14 +179,46 @@ export class SchemaPool {
     }
   }
 
+  /** How many prepared pairs {@link take} could hand out now. */
+  get readyCount(): number {
+    return this.ready.length;
+  }
+
+  /**
+   * A prepared pair now, with no round trip: handed out under the names it was built with (undefined
+   * when none is ready; {@link whenReady} waits for one). The pool refills in the background.
+   */
+  take(): SchemaPairNames | undefined {
+    const pair = this.ready.shift();
+    void this.pump().catch(() => {});
+    return pair;
+  }
+
+  /** Resolves once {@link take} has a pair, building one if none is under way; rejects with the build's error. */
+  async whenReady(): Promise<void> {
+    if (this.ready.length > 0) return;
+    if (this.closed) throw new Error('the schema pool closed');
+    this.buildFailed = false; // asked for: try again
+    void this.pump().catch(() => {});
+    if (this.inFlight <= this.waiters.length) await this.pump();
+    if (this.ready.length > 0) return;
+    if (this.inFlight <= this.waiters.length) throw new Error('the schema pool built no pair');
+    this.ready.unshift(await new Promise<SchemaPairNames>((take, fail) => this.waiters.push({ take, fail })));
+  }
+
   /**
    * Drops the pair (with its slots and publications) in the background, or keeps it marked with an
-   * expiry. Resolves once that is done; nobody needs to wait for it.
+   * expiry, renamed to `keepAs` if given (its former names in the mark, for the sweep that drops it
+   * later: slots and publications are found by name). Resolves once that is done; nobody needs to wait for it.
    */
-  release(names: SchemaPairNames, keep?: { forMs: number }): Promise<void> {
+  release(names: SchemaPairNames, keep?: { forMs: number }, keepAs?: SchemaPairNames): Promise<void> {
     assertPlain(names.source, names.destination);
     if (keep) {
-      return this.workSql.unsafe(this.markPairSql(names, keptMark(this.mark('claimed', names.source), keep.forMs))).then(() => {});
+      const kept = keepAs ?? names;
+      assertPlain(kept.source, kept.destination);
+      const mark = keptMark({ ...this.mark('claimed', kept.source), ...(keepAs ? { schemas: [names.source, names.destination] } : {}) }, keep.forMs);
+      const rename = keepAs ? `alter schema ${names.source} rename to ${kept.source}; alter schema ${names.destination} rename to ${kept.destination}; ` : '';
+      return this.workSql.unsafe(`${rename}${this.markPairSql(kept, mark)}`).then(() => {});
     }
     return new Promise<void>((done, failed) => {
       this.dropping.push({ names, done, failed });

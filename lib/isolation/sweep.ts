@@ -91,17 +91,28 @@ export async function sweepSchemas(sql: Sql, extra: Doom = () => false): Promise
     return [];
   }
   if (doomed.length === 0) return [];
-  const all = doomed.map((s) => s.name);
+  // A kept pair renamed to carry its test's title lists its former names: slots and publications go by either.
+  const formerly = (mark: SchemaMark): string[] => (Array.isArray(mark.schemas) ? mark.schemas.filter((n) => typeof n === 'string') : []);
+  const all = [...new Set(doomed.flatMap(({ name, mark }) => [name, ...formerly(mark)]))];
   try {
     await sql.unsafe(sweepSql(all));
-    pairsLog('swept %d schema(s)', all.length);
-    return all;
+    pairsLog('swept %d schema(s)', doomed.length);
+    return doomed.map((d) => d.name);
   } catch (err) {
     pairsLog('sweeping %d schema(s) at once failed (%s); one pair at a time', all.length, redactSecrets((err as Error).message));
   }
-  const pairs = new Map<string, string[]>();
-  for (const { name, mark } of doomed) pairs.set(mark.pair, [...(pairs.get(mark.pair) ?? []), name]);
-  const drops = [...pairs.values()].map((names) => ({ what: `schema(s) ${names.join(', ')}`, names, drop: () => sql.unsafe(sweepSql(names)).then(() => {}) }));
+  const pairs = new Map<string, { names: string[]; formerly: string[] }>();
+  for (const { name, mark } of doomed) {
+    const pair = pairs.get(mark.pair) ?? { names: [], formerly: [] };
+    pair.names.push(name);
+    pair.formerly.push(...formerly(mark));
+    pairs.set(mark.pair, pair);
+  }
+  const drops = [...pairs.values()].map(({ names, formerly: was }) => ({
+    what: `schema(s) ${names.join(', ')}`,
+    names,
+    drop: () => sql.unsafe(sweepSql([...new Set([...names, ...was])])).then(() => {}),
+  }));
   const dropped = await dropEach(pairsLog, drops, 'sweep');
   if (dropped.length) pairsLog('swept %d schema(s)', dropped.length);
   return dropped;

@@ -8,7 +8,7 @@ export type SchemaRole = 'source' | 'destination';
 
 /** A pair a test asked for with `this.pg.freshPair()`, beside its own. */
 export interface FreshPair {
-  /** Its source schema: `src_<title>_<nonce>`, empty but for the pair setup. */
+  /** Its source schema: `src_<nonce>` (in database isolation `src_<title>_<nonce>`), empty but for the pair setup. */
   readonly source: string;
   /** Its destination schema. */
   readonly destination: string;
@@ -26,8 +26,10 @@ export interface FreshPair {
 export interface FreshPairHost {
   /** Names and claims a new pair from the worker's pool (waiting only if the pool is empty). */
   claim(): PairNames;
-  /** Drops it in the background, or keeps it for `keepFor` ms. */
-  release(names: PairNames, keepFor?: number): void;
+  /** Undefined when {@link claim} has a pair at hand; else resolves once it has. */
+  ready(): Promise<void> | undefined;
+  /** Drops it in the background, or keeps it for `keepFor` ms; returns the names it is kept under. */
+  release(names: PairNames, keepFor?: number): PairNames;
   /** The shared client, or a URL for a pair's own database. */
   client(): Sql;
   databaseUrl(database: string): string;
@@ -53,7 +55,9 @@ export class FreshPairs {
 
   constructor(private readonly host: FreshPairHost) {}
 
-  take(): FreshPair {
+  async take(): Promise<FreshPair> {
+    if (this.finished) throw new TypeError('pgdock: freshPair() was called after its test ended (a property still running after a timeout?): pairs belong to a running test.');
+    await this.host.ready();
     if (this.finished) throw new TypeError('pgdock: freshPair() was called after its test ended (a property still running after a timeout?): pairs belong to a running test.');
     const host = this.host;
     const names = host.claim();
@@ -83,12 +87,13 @@ export class FreshPairs {
     return pair;
   }
 
-  private drop(pair: FreshPair, keepFor?: number): void {
+  /** Returns the names the pair is kept under (undefined if it was not held). */
+  private drop(pair: FreshPair, keepFor?: number): PairNames | undefined {
     const entry = this.live.get(pair);
-    if (!entry) return;
+    if (!entry) return undefined;
     this.live.delete(pair);
     if (entry.names.database && entry.sql) void entry.sql.end({ timeout: 1 }).catch(() => {});
-    this.host.release(entry.names, keepFor);
+    return this.host.release(entry.names, keepFor);
   }
 
   /** At the test's end: every pair still held is dropped, or kept (`keepFor`) with a line saying how to open it. */
@@ -96,8 +101,8 @@ export class FreshPairs {
     this.finished = true;
     const lines: string[] = [];
     for (const [pair, { names }] of [...this.live]) {
-      this.drop(pair, keepFor);
-      if (keepFor) lines.push(keptPairLine(names, keepFor, 'a fresh pair, schemas'));
+      const keptAs = this.drop(pair, keepFor) ?? names;
+      if (keepFor) lines.push(keptPairLine(keptAs, keepFor, 'a fresh pair, schemas'));
     }
     return lines;
   }

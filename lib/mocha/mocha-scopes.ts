@@ -3,7 +3,7 @@ import { basename } from 'node:path';
 import type { Context, Runnable, Suite, Test } from 'mocha';
 import { setContextResolver } from './current-context.js';
 import { closeProcessClient, createPgScope, type PgContext, type PgScope, type TimedRunnable } from './pg-context.js';
-import { setAssertionHost } from '../chai/sql-assertions.js';
+import { setAssertionHost } from '../chai/host.js';
 import type { SnapshotTest } from '../chai/host.js';
 import { beginSnapshotTest } from './snapshot-tests.js';
 

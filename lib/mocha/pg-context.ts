@@ -4,13 +4,16 @@ import { acquireServerSync } from '../sync/acquire-sync.js';
 import { resolveOptions, type ResolvedOptions } from '../config/options.js';
 import { currentOwner } from '../isolation/marks.js';
 import { resolvePairSetup } from '../isolation/setup.js';
-import { createNonce, quoteIdentifier, schemaPairNames, testDatabaseName } from '../isolation/names.js';
+import { createNonce, pairNonce, quoteIdentifier, schemaPairNames, testDatabaseName, testPairNames } from '../isolation/names.js';
 import { PairClient, type PairNames } from '../sync/schema-pairs.js';
+import { LocalPairs } from './local-pairs.js';
+import { publishRunServer, runServerFromEnv } from './run-server.js';
 import { renderFixture, type FixtureValues, type RenderedFixture } from '../fixtures/fixtures.js';
 import { QueryLog } from './report-context.js';
 import { connectionUrl, hideSecretsWhenPrinted, redactedUrl, summarizeServer, type ServerInfo, type ServerSummary } from '../server/server-info.js';
 import { isServerGone, noteServer, throwIfServerGone } from '../server/server-gone.js';
 
+import { mochaMode } from './mocha-mode.js';
 import { FreshPairs, keptPairLine, type FreshPair, type SchemaRole } from './fresh-pairs.js';
 
 export type { FreshPair, SchemaRole };
@@ -82,7 +85,11 @@ let server: ServerInfo | undefined;
 let failure: Error | undefined;
 let client: Sql | undefined;
 let pairs: PairClient | undefined;
+let local: LocalPairs | undefined;
 let options: ResolvedOptions | undefined;
+
+/** A test's pair, and where it came from: this thread's own pool, or the pool thread. */
+type HeldPair = PairNames & { title: string; local: boolean };
 
 /** The SQL the current test ran through pgdock's clients, for failure reports. */
 export const queryLog = new QueryLog();
@@ -98,6 +105,7 @@ export function processServer(runnable?: TimedRunnable): ServerInfo {
   throwIfServerGone();
   if (server) return server;
   if (failure) throw failure;
+  if (handedServer()) return server!;
   const started = Date.now();
   try {
     server = acquireServerSync();
@@ -109,6 +117,17 @@ export function processServer(runnable?: TimedRunnable): ServerInfo {
     extendTimeout(runnable, Date.now() - started);
   }
   return server;
+}
+
+/** A warm start: the server mocha's main process attached to before this worker forked, once taken as this process's. */
+function handedServer(): ServerInfo | undefined {
+  if (server) return server;
+  const handed = runServerFromEnv();
+  if (handed) {
+    server = handed;
+    noteServer(server);
+  }
+  return handed;
 }
 
 /** Waiting for pgdock is not the test's time: give it back to the test's timeout. */
@@ -136,6 +155,48 @@ function processPairs(info: ServerInfo): PairClient {
   return pairs;
 }
 
+/**
+ * In mocha's main process, before workers fork: attach to the project's server if one is already
+ * running (a lock and one round trip, once per run), so no worker starts a thread or takes a lock
+ * to find it. Starts nothing: with no server running, the first test to use `this.pg` starts one.
+ */
+export async function attachWarm(): Promise<void> {
+  if (server || isServerGone()) return;
+  let opts: ResolvedOptions;
+  try {
+    opts = processOptions();
+  } catch {
+    return; // reported where the options are first used, as before
+  }
+  const { attachWarmServer } = await import('../server/acquire-server.js');
+  const { currentRun } = await import('../coordination/run-identity.js');
+  const found = await attachWarmServer(opts, currentRun());
+  if (!found) return;
+  server = found;
+  noteServer(server);
+  publishRunServer(server);
+}
+
+/**
+ * Root hooks, before a file's hooks and before each test: with the server known and schema
+ * isolation, this thread's own pool has a pair ready, so the test's first `this.pg.source` takes it
+ * with no round trip and no thread. Undefined when nothing needs waiting for. Never rejects: a pair
+ * that cannot be built is reported by the test that asks for one.
+ */
+export function readyLocalPair(waitMs = Infinity): Promise<void> | undefined {
+  const known = handedServer();
+  if (!known || isServerGone()) return undefined;
+  let opts: ResolvedOptions;
+  try {
+    opts = processOptions();
+  } catch {
+    return undefined;
+  }
+  if (opts.isolation !== 'schema' || opts.poolSize < 1) return undefined;
+  local ??= new LocalPairs(known, resolvePairSetup(opts), currentOwner(), opts.poolSize);
+  return local.ready(waitMs);
+}
+
 /** Builds `this.pg` for one test; nothing starts until one of its properties is read. */
 export function createPgScope(runnable: () => TimedRunnable | undefined): PgScope {
   let used = false;
@@ -143,28 +204,42 @@ export function createPgScope(runnable: () => TimedRunnable | undefined): PgScop
     used = true;
     return processServer(runnable());
   };
-  let pair: PairNames | undefined;
+  let pair: HeldPair | undefined;
   let testSql: Sql | undefined;
   const scoped = new Map<SchemaRole, Sql>();
   const perDatabase = (): boolean => processOptions().isolation === 'database';
   /** A new pair from the pool, named after the test; the wait is given back to its timeout. */
-  const claimNew = (): PairNames => {
+  const claimNew = (): HeldPair => {
     const r = runnable();
     const title = r?.testTitle ?? r?.title ?? 'test';
+    const where = info();
+    if (!perDatabase()) {
+      const ready = local?.take();
+      if (ready) return { ...ready, title, local: true };
+    }
+    // The pool thread: the pool here had none ready (a cold start's first test), or database isolation.
     const nonce = createNonce();
-    const names: PairNames = schemaPairNames(title, nonce);
-    if (perDatabase()) names.database = testDatabaseName(title, nonce);
+    const names: PairNames = perDatabase() ? { ...schemaPairNames(title, nonce), database: testDatabaseName(title, nonce) } : testPairNames(nonce);
     const started = Date.now();
-    processPairs(info()).claim(names);
+    processPairs(where).claim(names);
     extendTimeout(r, Date.now() - started);
-    return names;
+    return { ...names, title, local: false };
   };
-  const claimed = (): PairNames => (pair ??= claimNew());
+  /** Drops a pair in the background, or keeps it renamed to carry its test's title; returns the names it is kept under. */
+  const releasePair = (held: HeldPair, keepFor: number | undefined): PairNames => {
+    const { title, local: fromHere, ...names } = held;
+    const keepAs = keepFor && !names.database ? schemaPairNames(title, pairNonce(names.source)) : undefined;
+    if (fromHere) local?.release(names, keepFor, keepAs);
+    else pairs?.release(names, keepFor, keepAs);
+    return keepAs ?? names;
+  };
+  const claimed = (): HeldPair => (pair ??= claimNew());
   const names = new Map<string, 'table' | 'schema'>();
   const clients = new Map<string, () => Sql>();
   const fresh = new FreshPairs({
     claim: claimNew,
-    release: (p, keepFor) => pairs?.release(p, keepFor),
+    ready: () => readyLocalPair(),
+    release: (p, keepFor) => releasePair(p as HeldPair, keepFor),
     client: () => processClient(info()),
     databaseUrl: (database) => connectionUrl({ ...info(), database }),
     names,
@@ -213,7 +288,7 @@ export function createPgScope(runnable: () => TimedRunnable | undefined): PgScop
         return renderFixture(nameOrPath, mergeValues(values, extra), processOptions().fixturesDir);
       },
     },
-    freshPair: { value: async (): Promise<FreshPair> => fresh.take() },
+    freshPair: { value: (): Promise<FreshPair> => fresh.take() },
     sqlFor: {
       value: (role: SchemaRole) => {
         if (role !== 'source' && role !== 'destination') throw new TypeError(`this.pg.sqlFor() role must be 'source' or 'destination', got ${JSON.stringify(role)}`);
@@ -246,9 +321,9 @@ export function createPgScope(runnable: () => TimedRunnable | undefined): PgScop
       // Nothing is left to keep on a server that is gone, and the failure must stay one line.
       const keepFor = failed && processOptions().keepOnFailure && !isServerGone() ? processOptions().keepFor : undefined;
       const lines = fresh.finish(keepFor);
-      if (pair && pairs) {
-        pairs.release(pair, keepFor);
-        if (keepFor) lines.unshift(keptPairLine(pair, keepFor));
+      if (pair) {
+        const keptAs = releasePair(pair, keepFor);
+        if (keepFor) lines.unshift(keptPairLine(keptAs, keepFor));
       }
       for (const line of lines) {
         process.stderr.write(`${line}\n`);
@@ -259,16 +334,23 @@ export function createPgScope(runnable: () => TimedRunnable | undefined): PgScop
   };
 }
 
-/** Closes this process's client so the process can exit; the next use opens a new one. */
+/**
+ * At the end of a file: closes this process's client so the process can exit (the next use opens a
+ * new one). A `--parallel` worker keeps it for its next file: mocha ends workers itself.
+ */
 export async function closeProcessClient(): Promise<void> {
+  if (mochaMode().role === 'worker') return;
   const current = client;
   client = undefined;
   await current?.end({ timeout: 1 });
 }
 
 /** Drops this process's prepared pairs and stops its pool thread (mocha's main process, serial runs). */
-export function closeProcessPairs(): void {
+export async function closeProcessPairs(): Promise<void> {
   const current = pairs;
+  const own = local;
   pairs = undefined;
+  local = undefined;
   current?.close();
+  await own?.close();
 }

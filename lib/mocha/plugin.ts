@@ -1,13 +1,11 @@
 // Covered by spec/integration/mocha/register.spec.ts and spec/e2e/lifecycle.spec.ts (`pgdock/register` re-exports this module).
 import type { Context, RootHookObject } from 'mocha';
-import { takeUnawaitedAssertions } from '../chai/sql-assertions.js';
-import { settleSnapshots } from '../chai/snapshot-report.js';
+import { takeUnawaitedAssertions } from '../chai/deferred.js';
 import { nameGoneServer } from '../server/server-gone.js';
 import { beginTest, enablePg, endFile, endTest, installPg, testScope } from './mocha-scopes.js';
-import { closeProcessClient, closeProcessPairs, queryLog } from './pg-context.js';
+import { attachWarm, closeProcessClient, closeProcessPairs, queryLog, readyLocalPair } from './pg-context.js';
 import { afterWorkerTest } from './process-start.js';
 import { failureContext, loadAddContext } from './report-context.js';
-import { beginRun, endRun, stopSignalCleanup } from './run-lifecycle.js';
 import { snapshotReports, snapshotUpdate } from './snapshot-tests.js';
 
 /** For mochawesome (with --require mochawesome/register in parallel mode): what the database saw. */
@@ -28,13 +26,21 @@ function failUnawaited(context: Context): void {
   hook.error(new Error(`pgdock: ${unawaited.length} SQL assertion(s) in "${test?.title ?? 'this test'}" were never awaited (${unawaited.join(', ')}), so they checked nothing. Put \`await\` before expect(...).`));
 }
 
+/** What a root hook waits at most for a pair built ahead: half its timeout (0: none), at most a second. */
+function hookWait(context: Context): number {
+  const timeout = context.timeout();
+  return timeout > 0 ? Math.min(timeout / 2, 1_000) : 1_000;
+}
+
 const rootHooks = {
-  beforeAll(this: Context): void {
+  beforeAll(this: Context): Promise<void> | undefined {
     installPg(this);
+    return readyLocalPair(hookWait(this));
   },
-  beforeEach(this: Context): void {
+  beforeEach(this: Context): Promise<void> | undefined {
     beginTest(this.currentTest);
     queryLog.reset();
+    return readyLocalPair(hookWait(this));
   },
   async afterEach(this: Context): Promise<void> {
     const test = this.currentTest;
@@ -47,7 +53,10 @@ const rootHooks = {
   async afterAll(this: Context): Promise<void> {
     try {
       const root = this.test?.parent;
-      if (root) for (const line of settleSnapshots(snapshotReports(root), snapshotUpdate())) process.stderr.write(`${line}\n`);
+      if (root) {
+        const { settleSnapshots } = await import('../chai/snapshot-report.js');
+        for (const line of settleSnapshots(snapshotReports(root), snapshotUpdate())) process.stderr.write(`${line}\n`);
+      }
     } finally {
       await nameGoneServer(this, 'file');
       await closeProcessClient();
@@ -62,15 +71,19 @@ export function mochaHooks(): RootHookObject {
   return rootHooks;
 }
 
-/** Runs once in mocha's main process, before workers fork. Starts nothing. */
-export function mochaGlobalSetup(): void {
+/** Runs once in mocha's main process, before workers fork: attaches to a server already running. Starts nothing. */
+export async function mochaGlobalSetup(): Promise<void> {
+  // Loaded here, not at import: workers (which never run this) need none of it.
+  const { beginRun } = await import('./run-lifecycle.js');
   beginRun();
+  await attachWarm();
 }
 
 /** Runs once in mocha's main process after all workers finished: drops the run's pairs, releases its lease. */
 export async function mochaGlobalTeardown(): Promise<void> {
+  const { endRun, stopSignalCleanup } = await import('./run-lifecycle.js');
   try {
-    closeProcessPairs();
+    await closeProcessPairs();
     await endRun();
   } finally {
     stopSignalCleanup();

@@ -6,7 +6,6 @@ import type { WorkerDatabase } from '../isolation/worker-database.js';
 import { isServerGone } from '../server/server-gone.js';
 import { plainBootstrapError } from './bootstrap-error.js';
 import { RUN_JOBS_ENV, mochaMode, type MochaMode } from './mocha-mode.js';
-import { beginRun, endRun, stopSignalCleanup } from './run-lifecycle.js';
 
 /** This worker's own database, when `workerDatabase` is on. */
 let workerDb: { db: WorkerDatabase; options: ResolvedOptions; mode: MochaMode; kept: boolean; warned: boolean } | undefined;
@@ -48,6 +47,7 @@ export async function prepareProcess(): Promise<void> {
     process.env[RUN_JOBS_ENV] = String(mode.jobs);
     return;
   }
+  const { beginRun, endRun, stopSignalCleanup } = await import('./run-lifecycle.js');
   if (mode.role !== 'worker') {
     beginRun();
     process.env[RUN_JOBS_ENV] = '1';

@@ -72,6 +72,40 @@ export async function acquireServerFor(resolved: ResolvedOptions, run: RunIdenti
   throw toPgdockError(new Error('the server kept disappearing while pgdock attached to it'));
 }
 
+/**
+ * A warm start, in mocha's main process: the server this project's config already has running,
+ * with this run's lease taken on it (one lock, one SQL round trip), or undefined when there is none
+ * ready (nothing is started: the first test to use `this.pg` does that). Never throws: anything
+ * unexpected leaves the start to the first test, which reports it.
+ */
+export async function attachWarmServer(resolved: ResolvedOptions, run: RunIdentity): Promise<ServerInfo | undefined> {
+  try {
+    ensureWritableDir(resolved.stateDir, resolved);
+    const options: ServerOptions = await chooseProvider(resolved, run);
+    const paths = serverPaths(options);
+    const state = readState(paths.stateFile);
+    // Looked at before the lock: a cold start takes no lock here.
+    if (state?.status !== 'ready' || state.key !== serverKey(options)) return undefined;
+    ensureWritableDir(paths.leasesDir, options);
+    const info = await withFileLock(
+      paths.stateFile,
+      async () => {
+        const now = readState(paths.stateFile);
+        if (now?.status !== 'ready' || now.key !== serverKey(options)) return undefined;
+        writeLease(paths.leasesDir, run);
+        return now.info;
+      },
+      { timeoutMs: options.lockTimeout },
+    );
+    if (!info) return undefined;
+    const answered = info.provider === 'external' ? await probeSql(info) : await recordServerLease(info, leaseFor(run));
+    return answered ? info : undefined;
+  } catch (err) {
+    log('no warm attach: %s', redactSecrets((err as Error)?.message ?? String(err)));
+    return undefined;
+  }
+}
+
 /** A server the caller may use; `release()` gives up this process's claim (no-op under the Mocha plugin). */
 export interface ServerHandle extends ServerInfo {
   release(): Promise<void>;

@@ -29,8 +29,9 @@ try {
   const { createDebug } = await import('../debug.js');
   const log = createDebug('pairs');
   const url = connectionUrl(server);
-  const claimSql = postgres(url, { max: 1, onnotice: () => {} });
-  const workSql = postgres(url, { max: 2, onnotice: () => {} });
+  const named = { application_name: `pgdock pool-thread ${process.pid}` };
+  const claimSql = postgres(url, { max: 1, onnotice: () => {}, connection: named });
+  const workSql = postgres(url, { max: 2, onnotice: () => {}, connection: named });
   const pool =
     isolation === 'database'
       ? new DatabasePool(server, claimSql, workSql, setup, owner, size)
@@ -50,7 +51,7 @@ try {
         const keep = request.keepForMs ? { forMs: request.keepForMs } : undefined;
         const { database, ...schemas } = request.names;
         if (pool instanceof DatabasePool) await pool.release({ ...schemas, database: database! }, keep);
-        else await pool.release(schemas, keep);
+        else await pool.release(schemas, keep, request.keepAs);
       } else {
         await ready;
         await pool.close();

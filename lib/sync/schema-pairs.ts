@@ -21,7 +21,7 @@ export type PairNames = SchemaPairNames & { database?: string };
 
 export type PairRequest =
   | { type: 'claim'; names: PairNames }
-  | { type: 'release'; names: PairNames; keepForMs?: number }
+  | { type: 'release'; names: PairNames; keepForMs?: number; keepAs?: PairNames }
   | { type: 'close' };
 
 type Reply = { ok: true; result: string } | { ok: false; error: string };
@@ -71,10 +71,10 @@ export class PairClient {
     this.request({ type: 'claim', names });
   }
 
-  /** Drops (or keeps) a pair in the background. */
-  release(names: PairNames, keepForMs?: number): void {
+  /** Drops (or keeps, renamed to `keepAs` if given) a pair in the background. */
+  release(names: PairNames, keepForMs?: number, keepAs?: PairNames): void {
     if (this.closed) return;
-    const message: PairRequest = keepForMs ? { type: 'release', names, keepForMs } : { type: 'release', names };
+    const message: PairRequest = keepForMs ? { type: 'release', names, keepForMs, ...(keepAs ? { keepAs } : {}) } : { type: 'release', names };
     this.bridge.post(message);
   }
 

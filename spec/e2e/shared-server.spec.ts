@@ -1,8 +1,51 @@
 import { expect } from 'chai';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ServerWatch, projectServers } from '../support/server-watch.js';
 import { onlyOn, roundsFor } from '../support/spec-provider.js';
 import { SampleProject, useSampleProjects, recordingSpec } from '../support/sample-project.js';
+
+/** A spec file that records which of pgdock's own connections its process has (by application_name). */
+function connectionsSpec(name: string): string {
+  return `import { writeFileSync } from 'node:fs';
+describe('file ${name}', function () {
+  it('${name} counts pgdock connections of its process', async function () {
+    const count = async (what) => (await this.pg.sql\`select count(*)::int as n from pg_stat_activity where application_name = \${what + ' ' + process.pid}\`)[0].n;
+    const record = { pid: process.pid, source: this.pg.source, poolThread: await count('pgdock pool-thread'), pairs: await count('pgdock pairs') };
+    writeFileSync(process.env.SAMPLE_RESULTS + '/${name}.json', JSON.stringify(record));
+  });
+});
+`;
+}
+
+describe('a warm --parallel run: workers attach through mocha\'s main process and take pairs built on their own thread', function () {
+  this.timeout(180_000);
+  const newProject = useSampleProjects();
+
+  it('cold, the first test of a worker waits on the pool thread; warm, no worker starts one and each has one connection for its pairs', async function () {
+    const files = Object.fromEntries(['a', 'b', 'c', 'd'].map((n) => [`${n}.spec.js`, connectionsSpec(n)]));
+    const project = await newProject(files);
+    type Seen = { pid: number; source: string; poolThread: number; pairs: number };
+    const runOnce = async (label: string): Promise<Seen[]> => {
+      project.resetResults();
+      const result = await project.mocha(['--parallel', '--jobs', '2'], { PGDOCK_REUSE: 'true' }).done;
+      expect(result.code, `${label}: ${result.stdout}${result.stderr}`).to.equal(0);
+      const seen = project.resultFiles().map((f) => JSON.parse(readFileSync(join(project.resultsDir, f), 'utf8')) as Seen);
+      expect(seen, `${label}: every file reported`).to.have.length(4);
+      return seen;
+    };
+    // The must-fail half: a cold start has nothing to hand down, and the count sees the pool thread.
+    const cold = await runOnce('cold');
+    expect(cold.some((s) => s.poolThread > 0), 'a cold worker\'s first test used the pool thread').to.equal(true);
+    const warm = await runOnce('warm');
+    for (const s of warm) {
+      expect(s.poolThread, `worker ${s.pid}: pool-thread connections`).to.equal(0);
+      expect(s.pairs, `worker ${s.pid}: connections of its own pairs`).to.equal(1);
+      expect(s.source).to.match(/^src_[0-9a-z]{12}$/);
+    }
+    expect(new Set(warm.map((s) => s.pid)).size, 'really ran in several workers').to.be.greaterThan(1);
+  });
+});
 
 describe('one server for every mocha worker', function () {
   this.timeout(180_000);

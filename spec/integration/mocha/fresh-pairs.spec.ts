@@ -10,7 +10,7 @@ describe('this.pg.freshPair()', function () {
     const a = await this.pg.freshPair();
     const b = await this.pg.freshPair();
     expect(new Set([own, a.source, b.source, a.destination, b.destination]).size).to.equal(5);
-    expect(a.source).to.match(/^src_hands_out_as_many_new_pairs_/);
+    expect(a.source).to.match(/^src_[0-9a-z]{12}$/);
     await a.sql.unsafe(`create table ${a.table('t')} (n int); insert into ${a.table('t')} values (1), (2)`);
     await expect(a.table('t')).to.have.rowCount(2);
     await expect(b.table('t'), 'b does not see a\'s table').not.to.exist;
