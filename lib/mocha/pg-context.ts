@@ -1,6 +1,6 @@
 // Covered by spec/integration/mocha/register.spec.ts.
 import postgres, { type Sql } from 'postgres';
-import { acquireServerSync } from '../sync/acquire-sync.js';
+import { acquireServerSync, type FirstPair } from '../sync/acquire-sync.js';
 import { resolveOptions, type ResolvedOptions } from '../config/options.js';
 import { currentOwner } from '../isolation/marks.js';
 import { resolvePairSetup } from '../isolation/setup.js';
@@ -106,17 +106,27 @@ export function processServer(runnable?: TimedRunnable): ServerInfo {
   if (server) return server;
   if (failure) throw failure;
   if (handedServer()) return server!;
+  acquireNow(runnable);
+  return server!;
+}
+
+/**
+ * Acquires the server on the start-up thread, waiting here; with `first`, the thread builds that
+ * pair too once the server answers. Returns whether it did. A failure is remembered for every later test.
+ */
+function acquireNow(runnable: TimedRunnable | undefined, first?: FirstPair): boolean {
   const started = Date.now();
   try {
-    server = acquireServerSync();
+    const acquired = acquireServerSync({}, first);
+    server = acquired.info;
     noteServer(server);
+    return acquired.pairBuilt;
   } catch (err) {
     failure = err as Error;
     throw err;
   } finally {
     extendTimeout(runnable, Date.now() - started);
   }
-  return server;
 }
 
 /** A warm start: the server mocha's main process attached to before this worker forked, once taken as this process's. */
@@ -192,9 +202,14 @@ export function readyLocalPair(waitMs = Infinity): Promise<void> | undefined {
   } catch {
     return undefined;
   }
+  return ownPairs(known, opts)?.ready(waitMs);
+}
+
+/** This process's own pool, made on first need once the server is known (schema isolation, `poolSize` ≥ 1). */
+function ownPairs(known: ServerInfo, opts: ResolvedOptions): LocalPairs | undefined {
   if (opts.isolation !== 'schema' || opts.poolSize < 1) return undefined;
   local ??= new LocalPairs(known, resolvePairSetup(opts), currentOwner(), opts.poolSize);
-  return local.ready(waitMs);
+  return local;
 }
 
 /** Builds `this.pg` for one test; nothing starts until one of its properties is read. */
@@ -212,12 +227,19 @@ export function createPgScope(runnable: () => TimedRunnable | undefined): PgScop
   const claimNew = (): HeldPair => {
     const r = runnable();
     const title = r?.testTitle ?? r?.title ?? 'test';
-    const where = info();
+    used = true;
     if (!perDatabase()) {
       const ready = local?.take();
       if (ready) return { ...ready, title, local: true };
+      if (!server && !failure && !handedServer()) {
+        // A cold worker's first pair: built by the thread that acquires the server, in the same wait.
+        throwIfServerGone();
+        const names = testPairNames();
+        if (acquireNow(r, { setup: resolvePairSetup(processOptions()), owner: currentOwner(), names })) return { ...names, title, local: true };
+      }
     }
-    // The pool thread: the pool here had none ready (a cold start's first test), or database isolation.
+    // The pool thread: nothing was ready here (the first pair's build failed: it reports why), or database isolation.
+    const where = info();
     const nonce = createNonce();
     const names: PairNames = perDatabase() ? { ...schemaPairNames(title, nonce), database: testDatabaseName(title, nonce) } : testPairNames(nonce);
     const started = Date.now();
@@ -229,7 +251,7 @@ export function createPgScope(runnable: () => TimedRunnable | undefined): PgScop
   const releasePair = (held: HeldPair, keepFor: number | undefined): PairNames => {
     const { title, local: fromHere, ...names } = held;
     const keepAs = keepFor && !names.database ? schemaPairNames(title, pairNonce(names.source)) : undefined;
-    if (fromHere) local?.release(names, keepFor, keepAs);
+    if (fromHere) (server ? ownPairs(server, processOptions()) : undefined)?.release(names, keepFor, keepAs);
     else pairs?.release(names, keepFor, keepAs);
     return keepAs ?? names;
   };

@@ -80,20 +80,26 @@ export async function acquireServerFor(resolved: ResolvedOptions, run: RunIdenti
  */
 export async function attachWarmServer(resolved: ResolvedOptions, run: RunIdentity): Promise<ServerInfo | undefined> {
   try {
+    // Looked for before any provider is chosen: a cold start asks no provider, takes no lock, writes nothing.
+    const candidates: ServerOptions['provider'][] = resolved.provider !== 'auto' ? [resolved.provider] : resolved.url ? ['external'] : ['docker', 'embedded'];
+    const isReady = (options: ServerOptions): boolean => {
+      const state = readState(serverPaths(options).stateFile);
+      return state?.status === 'ready' && state.key === serverKey(options);
+    };
+    const found = candidates.find((provider) => isReady({ ...resolved, provider }));
+    if (!found) return undefined;
     ensureWritableDir(resolved.stateDir, resolved);
     const options: ServerOptions = await chooseProvider(resolved, run);
+    if (options.provider !== found) return undefined; // say Docker stopped answering since: the first test starts what the run chose
     const paths = serverPaths(options);
-    const state = readState(paths.stateFile);
-    // Looked at before the lock: a cold start takes no lock here.
-    if (state?.status !== 'ready' || state.key !== serverKey(options)) return undefined;
     ensureWritableDir(paths.leasesDir, options);
     const info = await withFileLock(
       paths.stateFile,
       async () => {
-        const now = readState(paths.stateFile);
-        if (now?.status !== 'ready' || now.key !== serverKey(options)) return undefined;
+        const state = readState(paths.stateFile);
+        if (state?.status !== 'ready' || state.key !== serverKey(options)) return undefined;
         writeLease(paths.leasesDir, run);
-        return now.info;
+        return state.info;
       },
       { timeoutMs: options.lockTimeout },
     );

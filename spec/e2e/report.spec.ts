@@ -51,8 +51,8 @@ describe('mochawesome reports of failing SQL assertions', function () {
     expect(marked, failing.err.diff).to.deep.equal(['-     "name": "grace"', '+     "name": "Grace Hopper"']);
     const context = JSON.parse(failing.context ?? '[]') as Array<{ title: string; value: unknown }>;
     const byTitle = new Map(context.map((c) => [c.title, c.value]));
-    expect(byTitle.get('pgdock: SQL that ran (last first)')).to.match(/^select \* from src_copies_users_fails_on_purpose_\w+\."users";\n\ninsert into [\s\S]*create table [^;]*$/);
-    expect(byTitle.get('pgdock: schema pair')).to.have.property('source').that.match(/^src_copies_users/);
+    expect(byTitle.get('pgdock: SQL that ran (last first)')).to.match(/^select \* from src_[0-9a-z]{12}\."users";\n\ninsert into [\s\S]*create table [^;]*$/);
+    expect(byTitle.get('pgdock: schema pair')).to.have.property('source').that.match(/^src_[0-9a-z]{12}$/);
     expect(byTitle.get('pgdock: server')).to.have.property('url').that.contains(':***@');
 
     const unawaited = tests.find((t) => t.title === 'forgets to await an assertion')!;

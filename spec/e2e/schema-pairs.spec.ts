@@ -23,7 +23,10 @@ describe('isolation ${file}', function () {
       const [{ n }] = await sql\`select count(*)::int as n from information_schema.tables where table_schema in (\${source}, \${destination})\`;
       assert.strictEqual(n, 2);
       appendFileSync(process.env.SAMPLE_RESULTS + '/pairs-' + process.pid + '.txt', source + ' ' + destination + '\\n');
-      if (process.env.FAIL_EVERY && i % Number(process.env.FAIL_EVERY) === 0) assert.fail('deliberate failure ' + id);
+      if (process.env.FAIL_EVERY && i % Number(process.env.FAIL_EVERY) === 0) {
+        appendFileSync(process.env.SAMPLE_RESULTS + '/failed-' + process.pid + '.txt', this.test.title + ' ' + source + ' ' + destination + '\\n');
+        assert.fail('deliberate failure ' + id);
+      }
     });
   }
 });
@@ -46,8 +49,8 @@ async function pgdockSchemas(project: SampleProject, env: Record<string, string>
   }
 }
 
-function recordedPairs(project: SampleProject): string[] {
-  return project.resultFiles().flatMap((f) => readFileSync(join(project.resultsDir, f), 'utf8').trim().split('\n'));
+function recordedPairs(project: SampleProject, prefix = 'pairs-'): string[] {
+  return project.resultFiles().filter((f) => f.startsWith(prefix)).flatMap((f) => readFileSync(join(project.resultsDir, f), 'utf8').trim().split('\n'));
 }
 
 describe('schema pairs under real concurrency', function () {
@@ -177,9 +180,16 @@ describe('database isolation ${file}', function () {
     const env = { PGDOCK_REUSE: 'true', PGDOCK_KEEP_ON_FAILURE: 'true', FAIL_EVERY: '10' };
     const result = await project.mocha(['--parallel', '--jobs', '2'], env).done;
     expect(result.stdout).to.match(/36 passing/).and.to.match(/4 failing/);
-    const failed = recordedPairs(project).filter((line) => /_test_f\d_(0|10)_/.test(line)).flatMap((l) => l.split(' ')).sort();
+    // A kept pair is renamed to carry its test's title: src_<title>_<nonce> for the src_<nonce> the test had.
+    const failed = recordedPairs(project, 'failed-').flatMap((line) => {
+      const [, title, source, destination] = /^(.*) (src_\w+) (dst_\w+)$/.exec(line) ?? [];
+      const slug = title!.replace(/[^a-z0-9]+/g, '_');
+      return [source!.replace(/^src_/, `src_${slug}_`), destination!.replace(/^dst_/, `dst_${slug}_`)];
+    }).sort();
     expect(failed).to.have.length(8);
+    expect(failed.every((n) => /^(src|dst)_test_f\d_(0|10)_[0-9a-z]{12}$/.test(n)), failed.join(' ')).to.equal(true);
     expect(await pgdockSchemas(project, env)).to.deep.equal(failed);
+    for (const name of failed.filter((n) => n.startsWith('src_'))) expect(result.stderr, `the kept line names ${name}`).to.contain(name);
     expect(result.stderr).to.contain(`PGOPTIONS='-c search_path=`).and.to.contain(`psql "$(npx pgdock url)"`);
     const url = (await project.cli(['url'], env).done).stdout.trim();
     expect(result.stdout + result.stderr, 'no password in the output').to.not.contain(new URL(url).password);

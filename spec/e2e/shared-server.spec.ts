@@ -18,25 +18,24 @@ describe('file ${name}', function () {
 `;
 }
 
-describe('a warm --parallel run: workers attach through mocha\'s main process and take pairs built on their own thread', function () {
+describe('workers attach through mocha\'s main process and take pairs built on their own thread', function () {
   this.timeout(180_000);
   const newProject = useSampleProjects();
 
-  it('cold, the first test of a worker waits on the pool thread; warm, no worker starts one and each has one connection for its pairs', async function () {
+  it('no worker starts a pool thread: cold, a worker\'s first pair comes with its server; warm, each has one connection for its pairs (with poolSize 0 the pool thread shows)', async function () {
     const files = Object.fromEntries(['a', 'b', 'c', 'd'].map((n) => [`${n}.spec.js`, connectionsSpec(n)]));
     const project = await newProject(files);
     type Seen = { pid: number; source: string; poolThread: number; pairs: number };
-    const runOnce = async (label: string): Promise<Seen[]> => {
+    const runOnce = async (label: string, env: Record<string, string> = {}): Promise<Seen[]> => {
       project.resetResults();
-      const result = await project.mocha(['--parallel', '--jobs', '2'], { PGDOCK_REUSE: 'true' }).done;
+      const result = await project.mocha(['--parallel', '--jobs', '2'], { PGDOCK_REUSE: 'true', ...env }).done;
       expect(result.code, `${label}: ${result.stdout}${result.stderr}`).to.equal(0);
       const seen = project.resultFiles().map((f) => JSON.parse(readFileSync(join(project.resultsDir, f), 'utf8')) as Seen);
       expect(seen, `${label}: every file reported`).to.have.length(4);
       return seen;
     };
-    // The must-fail half: a cold start has nothing to hand down, and the count sees the pool thread.
     const cold = await runOnce('cold');
-    expect(cold.some((s) => s.poolThread > 0), 'a cold worker\'s first test used the pool thread').to.equal(true);
+    for (const s of cold) expect(s.poolThread, `cold worker ${s.pid}: pool-thread connections`).to.equal(0);
     const warm = await runOnce('warm');
     for (const s of warm) {
       expect(s.poolThread, `worker ${s.pid}: pool-thread connections`).to.equal(0);
@@ -44,6 +43,9 @@ describe('a warm --parallel run: workers attach through mocha\'s main process an
       expect(s.source).to.match(/^src_[0-9a-z]{12}$/);
     }
     expect(new Set(warm.map((s) => s.pid)).size, 'really ran in several workers').to.be.greaterThan(1);
+    // The must-fail half: with no pool of its own a worker asks the pool thread, and the count sees it.
+    const threaded = await runOnce('warm, poolSize 0', { PGDOCK_POOL_SIZE: '0' });
+    for (const s of threaded) expect(s.poolThread, `worker ${s.pid}, poolSize 0: pool-thread connections`).to.be.greaterThan(0);
   });
 });
 

@@ -97,7 +97,7 @@ describe('the peers benchmark checks (bench/peers)', function () {
   describe('updateReadme', function () {
     const results = JSON.parse(readFileSync(join(REPO_ROOT, 'bench', 'results', 'peers.json'), 'utf8')) as PeersResults;
 
-    it('replaces only what is between its markers', function () {
+    it('rewrites only what is between its markers', function () {
       const path = join(scratch, 'README.md');
       writeFileSync(path, 'before\n<!-- bench:peers:start (written by npm run bench:peers) -->\nold\n<!-- bench:peers:end -->\nafter\n');
       expect(updateReadme(path, results)).to.equal(true);

@@ -97,7 +97,7 @@ describe('SchemaPool on the real server', function () {
       expect(pair?.destination).to.equal(pair?.source.replace(/^src_/, 'dst_'));
       expect(await present([pair!.source, pair!.destination])).to.deep.equal([pair!.source, pair!.destination]);
       // The pool refills behind it, to its size and no further.
-      for (let i = 0; i < 100 && eager.readyCount < 2; i++) await sleep(10);
+      for (let i = 0; i < 1000 && eager.readyCount < 2; i++) await sleep(10);
       expect(eager.readyCount).to.equal(2);
       await sleep(50);
       const built = (await listMarked(workSql, 'schema')).filter((s) => s.mark.key === setupKey && s.mark.owner.run === 'pool-spec');
