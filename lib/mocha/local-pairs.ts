@@ -48,9 +48,9 @@ export class LocalPairs {
     return this.pool.take();
   }
 
-  /** Drops the pair in the background, or keeps it for `keepFor` ms under `keepAs`. */
-  release(names: SchemaPairNames, keepFor?: number, keepAs?: SchemaPairNames): void {
-    void this.pool.release(names, keepFor ? { forMs: keepFor } : undefined, keepAs).catch((err: Error) => log('release of %s failed: %s', names.source, redactSecrets(err.message)));
+  /** Drops the pair in the background, or keeps it for `keepFor` ms under `keepAs`. Resolves when done; never rejects. */
+  release(names: SchemaPairNames, keepFor?: number, keepAs?: SchemaPairNames): Promise<void> {
+    return this.pool.release(names, keepFor ? { forMs: keepFor } : undefined, keepAs).catch((err: Error) => log('release of %s failed: %s', names.source, redactSecrets(err.message)));
   }
 
   /** Drops the pairs nobody took and closes the connection. */

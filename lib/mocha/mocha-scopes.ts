@@ -2,7 +2,7 @@
 import { basename } from 'node:path';
 import type { Context, Runnable, Suite, Test } from 'mocha';
 import { setContextResolver } from './current-context.js';
-import { closeProcessClient, createPgScope, type PgContext, type PgScope, type TimedRunnable } from './pg-context.js';
+import { closeProcessClient, createPgScope, keptPairsWritten, type PgContext, type PgScope, type TimedRunnable } from './pg-context.js';
 import { setAssertionHost } from '../chai/host.js';
 import type { SnapshotTest } from '../chai/host.js';
 import { beginSnapshotTest } from './snapshot-tests.js';
@@ -47,6 +47,7 @@ function suiteScope(suite: Suite, hook: Runnable, create: boolean): PgScope | un
   suite.afterAll("pgdock drops this suite's pair", async function () {
     suites.delete(suite);
     created.finish(suite.tests.some((t) => t.state === 'failed'));
+    await keptPairsWritten();
     if (suite.root) {
       await closeProcessClient(); // pgdock's own root hook closed it before the user's root `after`s ran
       endFile();

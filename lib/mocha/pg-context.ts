@@ -88,6 +88,15 @@ let pairs: PairClient | undefined;
 let local: LocalPairs | undefined;
 let options: ResolvedOptions | undefined;
 
+/** Keeps (on failure) of pairs from this thread's pool still being written. */
+const keeping: Promise<void>[] = [];
+
+/** Root afterEach: resolves once every pair kept so far is marked kept (undefined when none is pending). */
+export function keptPairsWritten(): Promise<void> | undefined {
+  if (keeping.length === 0) return undefined;
+  return Promise.all(keeping.splice(0)).then(() => {});
+}
+
 /** A test's pair, and where it came from: this thread's own pool, or the pool thread. */
 type HeldPair = PairNames & { title: string; local: boolean };
 
@@ -251,7 +260,11 @@ export function createPgScope(runnable: () => TimedRunnable | undefined): PgScop
   const releasePair = (held: HeldPair, keepFor: number | undefined): PairNames => {
     const { title, local: fromHere, ...names } = held;
     const keepAs = keepFor && !names.database ? schemaPairNames(title, pairNonce(names.source)) : undefined;
-    if (fromHere) (server ? ownPairs(server, processOptions()) : undefined)?.release(names, keepFor, keepAs);
+    if (fromHere) {
+      const releasing = (server ? ownPairs(server, processOptions()) : undefined)?.release(names, keepFor, keepAs);
+      // A kept pair is waited for (root afterEach): a worker mocha ends next must not lose it to the run's sweep.
+      if (keepFor && releasing) keeping.push(releasing);
+    }
     else pairs?.release(names, keepFor, keepAs);
     return keepAs ?? names;
   };
