@@ -190,7 +190,8 @@ export class SchemaPool {
    */
   take(): SchemaPairNames | undefined {
     const pair = this.ready.shift();
-    void this.pump().catch(() => {});
+    // The refill starts on the next turn of the event loop, off the caller's synchronous path (it reads the setup files).
+    setImmediate(() => void this.pump().catch(() => {}));
     return pair;
   }
 
