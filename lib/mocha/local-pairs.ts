@@ -1,4 +1,4 @@
-// Covered by spec/integration/mocha/local-pairs.spec.ts and end to end by spec/integration/sync/schema-pairs.spec.ts.
+// Covered by spec/integration/isolation/schema-pool.spec.ts (take, whenReady, kept renames) and end to end by spec/e2e/shared-server.spec.ts and spec/e2e/schema-pairs.spec.ts.
 import postgres, { type Sql } from 'postgres';
 import { createDebug } from '../debug.js';
 import { redactSecrets } from '../errors.js';

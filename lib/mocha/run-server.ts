@@ -1,4 +1,4 @@
-// Covered by spec/integration/mocha/run-server.spec.ts and end to end by spec/e2e/shared-server.spec.ts.
+// Covered by spec/unit/mocha/run-server.spec.ts and end to end by spec/e2e/shared-server.spec.ts.
 import { RUN_ID_ENV } from '../coordination/run-identity.js';
 import type { ServerInfo } from '../server/server-info.js';
 
