@@ -53,8 +53,12 @@ export class LocalPairs {
     return this.pool.release(names, keepFor ? { forMs: keepFor } : undefined, keepAs).catch((err: Error) => log('release of %s failed: %s', names.source, redactSecrets(err.message)));
   }
 
-  /** Drops the pairs nobody took and closes the connection. */
-  async close(): Promise<void> {
+  /** Drops the pairs nobody took and closes the connection; on a server that is gone, only closes (nothing there to drop or wait for). */
+  async close(gone = false): Promise<void> {
+    if (gone) {
+      await this.sql.end({ timeout: 0 }).catch(() => {});
+      return;
+    }
     try {
       await this.pool.close();
     } catch (err) {

@@ -387,5 +387,6 @@ export async function closeProcessPairs(): Promise<void> {
   pairs = undefined;
   local = undefined;
   current?.close();
-  await own?.close();
+  // A build in flight on a server that vanished would wait out its connect timeout.
+  await own?.close(isServerGone());
 }
