@@ -62,8 +62,8 @@ export function postmasterPid(dataDir: string): number | undefined {
   }
 }
 
-/** Stops the postmaster serving `runtimeDir/data` (immediate shutdown, then SIGKILL) and deletes the folder. */
-export async function destroyRuntime(runtimeDir: string, knownPid?: number): Promise<void> {
+/** Stops the postmaster serving `runtimeDir/data` (immediate shutdown, then SIGKILL) and deletes the folder (or, with `keepFolder`, only its data). */
+export async function destroyRuntime(runtimeDir: string, knownPid?: number, { keepFolder = false } = {}): Promise<void> {
   const dataDir = join(runtimeDir, 'data');
   for (const pid of new Set([knownPid, postmasterPid(dataDir)])) {
     if (!pid || !postmasterAlive(pid, dataDir)) continue;
@@ -78,6 +78,7 @@ export async function destroyRuntime(runtimeDir: string, knownPid?: number): Pro
     if (postmasterAlive(pid, dataDir)) process.kill(pid, 'SIGKILL');
     while (postmasterAlive(pid, dataDir) && Date.now() < deadline + 2_000) await sleep(20);
   }
+  if (keepFolder) return rmSync(dataDir, { recursive: true, force: true });
   rmSync(runtimeDir, { recursive: true, force: true });
   try {
     rmdirSync(embeddedRoot()); // only when no other server (or binary copy) is left
