@@ -163,3 +163,33 @@ export async function sweepBuildContainers(docker: DockerEngine, olderThanSecond
   }
   return gone;
 }
+
+/** Why a prepared image is no longer used, or undefined while it is current. */
+async function staleReason(docker: DockerEngine, image: { RepoTags?: string[]; Labels?: Record<string, string> | null }): Promise<string | undefined> {
+  const labels = image.Labels ?? {};
+  if (labels[PREPARED_LABELS.format] !== PREPARED_FORMAT) return 'an older format';
+  if (!(image.RepoTags ?? []).some((t) => t.startsWith(`${PREPARED_REPO}:`))) return 'superseded by a newer build';
+  const base = labels[PREPARED_LABELS.base] ?? '';
+  try {
+    const now = await docker.client.getImage(base).inspect();
+    return now.Id === labels[PREPARED_LABELS.baseId] ? undefined : `its base image ${base} now is another image`;
+  } catch (err) {
+    if (statusCode(err) === 404) return `its base image ${base} is gone`;
+    throw err;
+  }
+}
+
+/** `pgdock prune` for Docker: stale prepared images (every one with `all`) and build containers whose builder is gone. */
+export async function prunePreparedImages(docker: DockerEngine, all: boolean, graceSeconds: number): Promise<{ removed: string[]; kept: string[] }> {
+  const removed = (await sweepBuildContainers(docker, graceSeconds)).map((id) => `build container ${id}`);
+  const kept: string[] = [];
+  const images = await docker.client.listImages({ filters: labelFilter({ [PREPARED_LABELS.format]: '' }) });
+  for (const image of images) {
+    const name = `prepared image ${(image.RepoTags ?? []).find((t) => t.startsWith(`${PREPARED_REPO}:`)) ?? image.Id.slice(7, 19)} (from ${image.Labels?.[PREPARED_LABELS.base] ?? 'unknown'})`;
+    const reason = await staleReason(docker, image);
+    if (!reason && (!all || Date.now() / 1000 - image.Created < graceSeconds)) continue; // a fresh one: a start may be about to use it
+    if (await removePreparedImage(docker, image.Id)) removed.push(`${name}${reason ? `: ${reason}` : ''}`);
+    else kept.push(`${name}: a container still uses it`);
+  }
+  return { removed, kept };
+}

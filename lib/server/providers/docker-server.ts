@@ -7,7 +7,7 @@ import { waitForSql } from '../readiness.js';
 import { otherLiveServerLeases } from '../server-leases.js';
 import type { ServerInfo } from '../server-info.js';
 import { DockerEngine, type FoundContainer, type ImageFacts } from '../docker/engine.js';
-import { buildPrepared, findPrepared, PREPARED_LABELS, removePreparedImage } from '../docker/prepared-image.js';
+import { buildPrepared, findPrepared, PREPARED_LABELS, prunePreparedImages, removePreparedImage } from '../docker/prepared-image.js';
 import { adoptWithPassword, waitAndSetPassword } from '../fresh-password.js';
 import { LABELS, labelsFor } from '../docker/labels.js';
 import type { ListedServer, ListScope, ServerProvider } from './provider.js';
@@ -156,5 +156,8 @@ export const dockerServer: ServerProvider = {
   async remove(server) {
     await (await DockerEngine.connect()).remove(server.fullId);
     return [`container ${server.id}`];
+  },
+  async prunePrepared(all, graceSeconds) {
+    return prunePreparedImages(await DockerEngine.connect(), all, graceSeconds);
   },
 };

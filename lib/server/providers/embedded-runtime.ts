@@ -122,7 +122,7 @@ export async function initCluster(binaries: { initdb: string }, runtimeDir: stri
   writeFileSync(pwFile, `${password}\n`, { mode: 0o600 });
   giveTo(user, pwFile);
   try {
-    await run(binaries.initdb, ['-D', dataDir, '-U', options.user, `--pwfile=${pwFile}`, '-A', 'scram-sha-256', '-E', 'UTF8', '--locale=C', '--no-sync', '--no-instructions'], {
+    await run(binaries.initdb, ['-D', dataDir, '-U', options.user, `--pwfile=${pwFile}`, '-A', 'scram-sha-256', '-E', 'UTF8', '--locale=C', '--no-sync', '--no-instructions', '--wal-segsize=1'], {
       uid: user.uid,
       gid: user.gid,
       env: { ...process.env, LC_ALL: 'C' },

