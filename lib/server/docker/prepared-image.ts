@@ -31,9 +31,10 @@ export const PREPARED_LABELS = {
   baseId: 'pgdock.prepared.base-id',
   password: 'pgdock.prepared.password',
   cluster: 'pgdock.prepared.cluster',
-  /** On the container that builds one (it is not a server: no `pgdock` marker). */
-  build: 'pgdock.prepared.build',
 } as const;
+
+/** The name of every container that builds a prepared image (a name, not a label: a commit hands labels on to the image and its servers). */
+export const BUILD_NAME_PREFIX = 'pgdock-prepare-';
 
 /** A prepared image fit for a base image and settings: where its cluster is and the superuser's build password. */
 export interface PreparedImage extends ClusterSource {
@@ -95,7 +96,7 @@ function buildFailed(base: string, detail: string): PgdockError {
   return new PgdockError(
     ErrorCodes.CONTAINER_FAILED,
     `Preparing a cluster from ${base} failed: ${detail}`,
-    'Check PGDOCK_IMAGE (it must follow the official postgres image\'s entrypoint contract); `docker logs` of a container labelled pgdock.prepared.build shows more.',
+    'Check PGDOCK_IMAGE (it must follow the official postgres image\'s entrypoint contract); run again with DEBUG=pgdock:* for more.',
     { image: base },
   );
 }
@@ -111,10 +112,10 @@ export async function buildPrepared(docker: DockerEngine, base: ImageFacts, sett
   const password = randomBytes(18).toString('base64url');
   const started = Date.now();
   const container = await docker.client.createContainer({
+    name: `${BUILD_NAME_PREFIX}${inputs}-${randomBytes(3).toString('hex')}`,
     Image: base.ref,
     Env: [`POSTGRES_USER=${settings.user}`, `POSTGRES_PASSWORD=${password}`, `POSTGRES_DB=${settings.database}`, `PGDATA=${CLUSTER_PATH}`],
     Cmd: ['postgres', ...SPEED_ARGS],
-    Labels: { [PREPARED_LABELS.build]: inputs },
     ExposedPorts: { '5432/tcp': {} },
     HostConfig: {
       PortBindings: { '5432/tcp': [{ HostIp: publishedHost() !== '127.0.0.1' ? '0.0.0.0' : '127.0.0.1', HostPort: '' }] },
@@ -154,7 +155,7 @@ export async function buildPrepared(docker: DockerEngine, base: ImageFacts, sett
 
 /** Build containers whose builder is gone (killed mid-build): no tag was made from them. */
 export async function sweepBuildContainers(docker: DockerEngine, olderThanSeconds: number): Promise<string[]> {
-  const list = await docker.client.listContainers({ all: true, filters: labelFilter({ [PREPARED_LABELS.build]: '' }) });
+  const list = await docker.client.listContainers({ all: true, filters: { name: [`^/${BUILD_NAME_PREFIX}`] } });
   const gone: string[] = [];
   for (const c of list) {
     if (Date.now() / 1000 - c.Created < olderThanSeconds) continue;

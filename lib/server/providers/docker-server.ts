@@ -59,7 +59,15 @@ async function startFromPrepared(docker: DockerEngine, options: ServerOptions, l
   for (let attempt = 1; ; attempt++) {
     const prepared = (await findPrepared(docker, image, options)) ?? (await buildPrepared(docker, image, options, deadline));
     const started = Date.now();
-    const id = await docker.createServer(options, containerName(options), labels, image, prepared);
+    let id: string;
+    try {
+      id = await docker.createServer(options, containerName(options), labels, image, prepared);
+    } catch (err) {
+      // `pgdock prune --prepared` (or a rebuild elsewhere) removed it between the look-up and now.
+      if ((err as { statusCode?: number }).statusCode !== 404 || attempt > 1) throw err;
+      log('prepared image %s went away; preparing anew', prepared.id.slice(7, 19));
+      continue;
+    }
     const { info, running } = await docker.describe(id, options.image);
     const ready = running ? await waitAndSetPassword(info, prepared.password, deadline, () => docker.isRunning(id)) : 'died';
     if (ready === true) {
