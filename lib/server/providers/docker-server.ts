@@ -4,6 +4,7 @@ import { createDebug } from '../../debug.js';
 import { ErrorCodes, PgdockError } from '../../errors.js';
 import { liveLeasesOf, projectKey, serverKey, type ServerOptions, clearState } from '../../coordination/index.js';
 import { waitForSql } from '../readiness.js';
+import { blamesSettings } from '../postgres-args.js';
 import { otherLiveServerLeases } from '../server-leases.js';
 import type { ServerInfo } from '../server-info.js';
 import { DockerEngine, type FoundContainer, type ImageFacts } from '../docker/engine.js';
@@ -76,7 +77,7 @@ async function startFromPrepared(docker: DockerEngine, options: ServerOptions, l
     }
     const tail = await docker.logTail(id);
     await docker.remove(id);
-    if (ready !== false && attempt === 1) {
+    if (attempt === 1 && (ready === 'refused' || (ready === 'died' && !blamesSettings(tail)))) {
       log('a server from prepared image %s %s; removing it and preparing anew', prepared.id.slice(7, 19), ready === 'died' ? 'exited' : 'refused its build password');
       await removePreparedImage(docker, prepared.id);
       continue;

@@ -6,6 +6,7 @@ import { createDebug } from '../../debug.js';
 import { ErrorCodes, PgdockError } from '../../errors.js';
 import { liveLeasesOf, isProcessAlive, projectKey, serverKey, shortHash, type ServerOptions, type ServerPaths, clearState, writeJson } from '../../coordination/index.js';
 import { waitForSql } from '../readiness.js';
+import { blamesSettings } from '../postgres-args.js';
 import type { ServerInfo } from '../server-info.js';
 import { embeddedRoot, ensureEmbeddedRoot, locateBinaries, serverUser } from './embedded-binaries.js';
 import {
@@ -118,7 +119,15 @@ async function startFresh(options: ServerOptions, paths: ServerPaths, deadline: 
   const started = Date.now();
   try {
     let template = findTemplate(binaries, options) ?? (await buildTemplate(binaries, options, user));
-    await copyTemplate(template, runtimeDir);
+    try {
+      await copyTemplate(template, runtimeDir);
+    } catch (err) {
+      log('copying %s failed (%s); preparing anew', template.dir, (err as Error).message);
+      rmSync(dataDir, { recursive: true, force: true });
+      removeTemplate(template.dir);
+      template = await buildTemplate(binaries, options, user);
+      await copyTemplate(template, runtimeDir);
+    }
     log('data folder copied from %s in %d ms', template.dir, Date.now() - started);
     for (let attempt = 1, rebuilt = false; ; attempt++) {
       const port = await freePort();
@@ -136,7 +145,8 @@ async function startFresh(options: ServerOptions, paths: ServerPaths, deadline: 
         log('port %d was taken meanwhile; trying another', port);
         continue;
       }
-      if (ready !== false && !rebuilt) {
+      if (ready === 'refused' || (ready === 'died' && !rebuilt && !blamesSettings(tail))) {
+        if (rebuilt) throw startFailed('died', info.image ?? 'embedded', tail, options.startupTimeout);
         log('a server from template %s %s; removing it and preparing anew', template.dir, ready === 'died' ? 'exited' : 'refused its build password');
         rebuilt = true;
         await destroyRuntime(runtimeDir, pid, { keepFolder: true });
@@ -145,7 +155,7 @@ async function startFresh(options: ServerOptions, paths: ServerPaths, deadline: 
         await copyTemplate(template, runtimeDir);
         continue;
       }
-      throw startFailed(ready === 'refused' ? 'died' : ready, info.image ?? 'embedded', tail, options.startupTimeout);
+      throw startFailed(ready, info.image ?? 'embedded', tail, options.startupTimeout);
     }
   } catch (err) {
     await destroyRuntime(runtimeDir);
