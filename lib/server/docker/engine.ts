@@ -8,7 +8,7 @@ import { ErrorCodes, PgdockError, redactSecrets } from '../../errors.js';
 import { DEFAULT_IMAGE, type ResolvedOptions } from '../../config/options.js';
 import { serverArgs, userArgsOf } from '../postgres-args.js';
 import type { ServerInfo } from '../server-info.js';
-import { labelFilter } from './labels.js';
+import { LABELS, labelFilter } from './labels.js';
 import { askEngine, dockerUnavailable } from './ping.js';
 
 const log = createDebug('docker');
@@ -117,7 +117,7 @@ export class DockerEngine {
 
   async findContainers(labels: Record<string, string>): Promise<FoundContainer[]> {
     const list = await this.docker.listContainers({ all: true, filters: labelFilter(labels) });
-    return list.map((c) => ({ id: c.Id, image: c.Image, state: c.State, labels: c.Labels, created: c.Created }));
+    return list.map((c) => ({ id: c.Id, image: c.Labels[LABELS.image] ?? c.Image, state: c.State, labels: c.Labels, created: c.Created }));
   }
 
   /** Makes sure the image is there, pulling it with progress on stderr; returns what a server of it needs. */
