@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 export const COMMANDS = {
   status: { json: { type: 'boolean' } },
   down: { force: { type: 'boolean' } },
-  prune: {},
+  prune: { prepared: { type: 'boolean' } },
   url: { server: { type: 'string' } },
 } as const satisfies Record<string, Record<string, { type: 'boolean' | 'string' }>>;
 
@@ -14,7 +14,7 @@ export type CommandName = keyof typeof COMMANDS;
 /** A command's flags as given: `--json` and `--force` as `true`, `--server` as its value. */
 export interface CommandLine {
   command: CommandName;
-  flags: { json?: boolean; force?: boolean; server?: string };
+  flags: { json?: boolean; force?: boolean; server?: string; prepared?: boolean };
 }
 
 export function isCommand(name: string): name is CommandName {

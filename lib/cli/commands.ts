@@ -169,16 +169,23 @@ export async function downProject(options: ResolvedOptions, force = false): Prom
 
 /**
  * `pgdock prune`: removes every pgdock server (any project) that no live run holds, and that is
- * older than its start-up window (a leader may not have written its lease yet).
+ * older than its start-up window (a leader may not have written its lease yet); then the prepared
+ * clusters kept for cold starts that are stale, or every one not in use with `prepared`.
  */
-export async function pruneContainers(options: ResolvedOptions): Promise<RemovalReport> {
-  const all = await candidates(await findAllServers(options));
+export async function pruneContainers(options: ResolvedOptions, prepared = false): Promise<RemovalReport> {
+  const { servers, dockerProblem } = await findAllServers(options);
+  const all = await candidates(servers);
   const window = Math.ceil(options.startupTimeout / 1000);
   const report: RemovalReport = { removed: [], kept: [] };
   for (const c of all) {
     if (c.leases.length > 0) report.kept.push(`${c.label}: ${heldBy(c.leases)}`);
     else if (c.ageSeconds < window) report.kept.push(`${c.label}: started ${c.ageSeconds}s ago, within its ${window}s start-up window`);
     else report.removed.push(...(await c.remove()));
+  }
+  for (const name of dockerProblem ? (['embedded'] as const) : (['docker', 'embedded'] as const)) {
+    const pruned = await (await loadProvider(name)).prunePrepared?.(prepared, window);
+    report.removed.push(...(pruned?.removed ?? []));
+    report.kept.push(...(pruned?.kept ?? []));
   }
   return report;
 }

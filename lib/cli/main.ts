@@ -14,7 +14,9 @@ Commands:
                        this environment uses
   down [--force]       remove this project's servers (every config, containers and embedded); one
                        a live run holds is listed and left, unless --force
-  prune                remove every pgdock server no live run is using (and past its start-up window)
+  prune [--prepared]   remove every pgdock server no live run is using (and past its start-up window),
+                       and the prepared clusters kept for fast cold starts that are stale (base
+                       image or binaries gone or replaced); --prepared removes every one not in use
   url [--server <id>]  print the connection URL (for psql) of the server a run with this
                        environment uses, else of the project's only running server; --server
                        picks one by the id \`status\` shows
@@ -45,7 +47,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'down':
     case 'prune': {
-      const { removed, kept } = command === 'down' ? await downProject(options, flags.force === true) : await pruneContainers(options);
+      const { removed, kept } = command === 'down' ? await downProject(options, flags.force === true) : await pruneContainers(options, flags.prepared === true);
       const lines = [...removed.map((r) => `removed ${r}`), ...kept.map((k) => `kept ${k}`)];
       process.stdout.write(lines.length ? `${lines.join('\n')}\n` : 'nothing to remove\n');
       return 0;

@@ -62,6 +62,6 @@ export async function findProjectServers(options: ResolvedOptions): Promise<Foun
 }
 
 /** Every pgdock server `prune` may look at: all containers, and the embedded servers of this state dir. */
-export async function findAllServers(options: ResolvedOptions): Promise<FoundServer[]> {
-  return (await listServers(options, { project: undefined, stateDir: options.stateDir })).servers;
+export async function findAllServers(options: ResolvedOptions): Promise<FoundServers> {
+  return listServers(options, { project: undefined, stateDir: options.stateDir });
 }

@@ -4,6 +4,6 @@
 // (spec/unit/coordination/leases.spec.ts, spec/integration/coordination/file-lock.spec.ts).
 export { liveLeasesOf } from './leases.js';
 export { isProcessAlive, processArguments } from './process-liveness.js';
-export { currentUid, ensurePrivateDir, unsafeReason, unsafeState } from './private-dir.js';
+export { currentUid, ensurePrivateDir, readPrivateFile, unsafeReason, unsafeState } from './private-dir.js';
 export { projectKey, serverKey, serverPaths, shortHash, type ServerOptions, type ServerPaths } from './server-key.js';
 export { clearState, readJson, writeJson } from './state-file.js';

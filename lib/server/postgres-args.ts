@@ -16,3 +16,8 @@ export function userArgsOf(command: readonly string[]): string[] {
   const ours = command[0] === 'postgres' && SPEED_ARGS.every((arg, i) => command[i + 1] === arg);
   return ours ? command.slice(1 + SPEED_ARGS.length) : [...command];
 }
+
+/** Whether a failed server's log blames its settings (the user's `postgresArgs`), not its data folder. */
+export function blamesSettings(logTail: string): boolean {
+  return /unrecognized configuration parameter|invalid value for parameter|parameter "[^"]+" (requires|cannot)|configuration file .* contains errors|could not bind|already in use/i.test(logTail);
+}

@@ -7,6 +7,7 @@ import { resolveOptions } from '../../lib/config/options.js';
 import { dockerEngineProblem } from '../../lib/server/choose-provider.js';
 import { embeddedRoot } from '../../lib/server/providers/embedded-binaries.js';
 import { DockerEngine } from '../../lib/server/docker/engine.js';
+import { PREPARED_LABELS } from '../../lib/server/docker/prepared-image.js';
 import { REPO_ROOT, TEST_IMAGE } from './paths.js';
 import { parseProvider } from './spec-provider.js';
 
@@ -65,6 +66,29 @@ export async function mochaGlobalSetup(): Promise<void> {
   process.env.PGDOCK_SPEC_SCRATCH = scratch;
   process.env.PGDOCK_IMAGE ??= TEST_IMAGE;
   embeddedCopiesBefore = binaryCopies();
+  preparedBefore = await preparedClusters();
+}
+
+/** Prepared clusters a cold start builds and keeps (docker images, embedded templates): the ones this run made go at its end. */
+let preparedBefore: string[] = [];
+
+async function preparedClusters(): Promise<string[]> {
+  const templates = readdirSafe(embeddedRoot()).filter((n) => n.startsWith('tpl-')).map((n) => join(embeddedRoot(), n));
+  const images = (await dockerEngineProblem()) ? [] : await listPreparedImages();
+  return [...templates, ...images];
+}
+
+async function listPreparedImages(): Promise<string[]> {
+  const engine = await DockerEngine.connect();
+  return (await engine.client.listImages({ filters: { label: [PREPARED_LABELS.format] } })).map((i) => i.Id);
+}
+
+function readdirSafe(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
 }
 
 let embeddedCopiesBefore: string[] = [];
@@ -78,9 +102,13 @@ function binaryCopies(): string[] {
   }
 }
 
-export function mochaGlobalTeardown(): void {
+export async function mochaGlobalTeardown(): Promise<void> {
   const dir = process.env.PGDOCK_SPEC_SCRATCH;
   if (dir) rmSync(dir, { recursive: true, force: true });
+  for (const made of (await preparedClusters()).filter((p) => !preparedBefore.includes(p))) {
+    if (made.startsWith('/')) rmSync(made, { recursive: true, force: true });
+    else await (await DockerEngine.connect()).client.getImage(made).remove({ force: true }).catch(() => {}); // one a server still uses stays
+  }
   // A copy this run made (a spec provoking it) goes too; the folder goes when nothing else is in it.
   for (const copy of binaryCopies().filter((n) => !embeddedCopiesBefore.includes(n))) rmSync(join(embeddedRoot(), copy), { recursive: true, force: true });
   try {

@@ -8,7 +8,7 @@ import { ErrorCodes, PgdockError, redactSecrets } from '../../errors.js';
 import { DEFAULT_IMAGE, type ResolvedOptions } from '../../config/options.js';
 import { serverArgs, userArgsOf } from '../postgres-args.js';
 import type { ServerInfo } from '../server-info.js';
-import { labelFilter } from './labels.js';
+import { LABELS, labelFilter } from './labels.js';
 import { askEngine, dockerUnavailable } from './ping.js';
 
 const log = createDebug('docker');
@@ -75,9 +75,32 @@ export async function containerStatus(id: string, timeoutMs = 3_000): Promise<Co
   }
 }
 
+/** What a server container needs to know of its image: where data lives, what it mounts, how it starts. */
+export interface ImageFacts {
+  /** The image as the user named it. */
+  ref: string;
+  /** The engine's id (`sha256:…`): a retagged or rebuilt image has another. */
+  id: string;
+  pgdata: string;
+  /** The folders the image declares as volumes: a tmpfs there saves the engine making an anonymous volume. */
+  volumes: string[];
+  entrypoint: string[];
+}
+
+/** A prepared cluster in an image (lib/server/docker/prepared-image.ts): copied into the tmpfs PGDATA before the entrypoint runs. */
+export interface ClusterSource {
+  image: string;
+  cluster: string;
+}
+
 /** Talks to the Docker engine for pgdock: finds, creates, waits for and removes labelled containers. */
 export class DockerEngine {
   private constructor(private readonly docker: Docker) {}
+
+  /** The dockerode client, for the image work of prepared-image.ts. */
+  get client(): Docker {
+    return this.docker;
+  }
 
   /** Connects and pings; throws `ERR_PGDOCK_DOCKER_UNAVAILABLE` naming the socket or host tried. */
   static async connect(timeoutMs = 3_000): Promise<DockerEngine> {
@@ -94,18 +117,18 @@ export class DockerEngine {
 
   async findContainers(labels: Record<string, string>): Promise<FoundContainer[]> {
     const list = await this.docker.listContainers({ all: true, filters: labelFilter(labels) });
-    return list.map((c) => ({ id: c.Id, image: c.Image, state: c.State, labels: c.Labels, created: c.Created }));
+    return list.map((c) => ({ id: c.Id, image: c.Labels[LABELS.image] ?? c.Image, state: c.State, labels: c.Labels, created: c.Created }));
   }
 
-  /** Makes sure the image is there, pulling it with progress on stderr; returns its PGDATA. */
-  async ensureImage(image: string): Promise<string> {
+  /** Makes sure the image is there, pulling it with progress on stderr; returns what a server of it needs. */
+  async ensureImage(image: string): Promise<ImageFacts> {
     try {
-      return pgdataOf(await this.docker.getImage(image).inspect());
+      return factsOf(image, await this.docker.getImage(image).inspect());
     } catch (err) {
       if (statusCode(err) !== 404) throw err;
     }
     await this.pull(image);
-    return pgdataOf(await this.docker.getImage(image).inspect());
+    return factsOf(image, await this.docker.getImage(image).inspect());
   }
 
   private async pull(image: string): Promise<void> {
@@ -140,20 +163,26 @@ export class DockerEngine {
     });
   }
 
-  /** Creates and starts the server container; the deterministic name makes a second create fail loudly. */
-  async createServer(options: ResolvedOptions, name: string, labels: Record<string, string>, pgdata: string): Promise<string> {
+  /**
+   * Creates and starts the server container; the deterministic name makes a second create fail
+   * loudly. From a prepared cluster, a shell copies it into the tmpfs PGDATA and then runs the
+   * image's own entrypoint, which finds a cluster and skips initdb; `POSTGRES_PASSWORD` is then the
+   * password the caller sets (readiness.ts), not yet the cluster's.
+   */
+  async createServer(options: ResolvedOptions, name: string, labels: Record<string, string>, image: ImageFacts, from?: ClusterSource): Promise<string> {
     const password = randomBytes(18).toString('base64url');
     const remote = publishedHost() !== '127.0.0.1';
     const container = await this.docker.createContainer({
       name,
-      Image: options.image,
-      Env: [`POSTGRES_USER=${options.user}`, `POSTGRES_PASSWORD=${password}`, `POSTGRES_DB=${options.database}`, `PGDATA=${pgdata}`],
+      Image: from?.image ?? image.ref,
+      Env: [`POSTGRES_USER=${options.user}`, `POSTGRES_PASSWORD=${password}`, `POSTGRES_DB=${options.database}`, `PGDATA=${image.pgdata}`],
+      ...(from ? { Entrypoint: ['sh', '-c', 'cp -a "$0"/. "$PGDATA"/ && exec "$@"', from.cluster, ...image.entrypoint] } : {}),
       Cmd: ['postgres', ...serverArgs(options.postgresArgs)],
       Labels: labels,
       ExposedPorts: { '5432/tcp': {} },
       HostConfig: {
         PortBindings: { '5432/tcp': [{ HostIp: remote ? '0.0.0.0' : '127.0.0.1', HostPort: '' }] },
-        Tmpfs: { [pgdata]: 'rw' },
+        Tmpfs: tmpfsFor(image),
       },
     });
     log('created %s (%s)', container.id.slice(0, 12), name);
@@ -234,7 +263,21 @@ export class DockerEngine {
   }
 }
 
-function pgdataOf(image: { Config?: { Env?: string[] } }): string {
+/** The data folder and the image's other volumes on tmpfs: nothing is written to disk, no anonymous volume made. */
+export function tmpfsFor(image: Pick<ImageFacts, 'pgdata' | 'volumes'>): Record<string, string> {
+  const mounts: Record<string, string> = { [image.pgdata]: 'rw' };
+  for (const volume of image.volumes) if (!image.pgdata.startsWith(`${volume}/`)) mounts[volume] = 'rw';
+  return mounts;
+}
+
+function factsOf(ref: string, image: { Id: string; Config?: { Env?: string[]; Volumes?: Record<string, unknown> | null; Entrypoint?: string[] | string | null } }): ImageFacts {
   const entry = (image.Config?.Env ?? []).find((e) => e.startsWith('PGDATA='));
-  return entry ? entry.slice('PGDATA='.length) : FALLBACK_PGDATA;
+  const entrypoint = image.Config?.Entrypoint;
+  return {
+    ref,
+    id: image.Id,
+    pgdata: entry ? entry.slice('PGDATA='.length) : FALLBACK_PGDATA,
+    volumes: Object.keys(image.Config?.Volumes ?? {}),
+    entrypoint: Array.isArray(entrypoint) ? entrypoint : entrypoint ? ['sh', '-c', entrypoint] : [],
+  };
 }

@@ -8,6 +8,8 @@ export const LABELS = {
   project: 'pgdock.project',
   projectRoot: 'pgdock.project-root',
   stateDir: 'pgdock.state-dir',
+  /** The image as the user named it: a server from a prepared image runs that image's id. */
+  image: 'pgdock.image',
 } as const;
 
 /** The labels of the container serving `options`: its project, its config and its state folder. */
@@ -18,6 +20,7 @@ export function labelsFor(options: ServerOptions): Record<string, string> {
     [LABELS.project]: projectKey(options),
     [LABELS.projectRoot]: options.projectRoot,
     [LABELS.stateDir]: serverPaths(options).dir,
+    [LABELS.image]: options.image,
   };
 }
 

@@ -4,9 +4,12 @@ import { createDebug } from '../../debug.js';
 import { ErrorCodes, PgdockError } from '../../errors.js';
 import { liveLeasesOf, projectKey, serverKey, type ServerOptions, clearState } from '../../coordination/index.js';
 import { waitForSql } from '../readiness.js';
+import { blamesSettings } from '../postgres-args.js';
 import { otherLiveServerLeases } from '../server-leases.js';
 import type { ServerInfo } from '../server-info.js';
-import { DockerEngine, type FoundContainer } from '../docker/engine.js';
+import { DockerEngine, type FoundContainer, type ImageFacts } from '../docker/engine.js';
+import { buildPrepared, findPrepared, PREPARED_LABELS, prunePreparedImages, removePreparedImage } from '../docker/prepared-image.js';
+import { adoptWithPassword, waitAndSetPassword } from '../fresh-password.js';
 import { LABELS, labelsFor } from '../docker/labels.js';
 import type { ListedServer, ListScope, ServerProvider } from './provider.js';
 
@@ -31,51 +34,89 @@ async function sweepOtherConfigs(docker: DockerEngine, options: ServerOptions): 
   }
 }
 
+function startFailed(ready: false | 'died', id: string, image: string, tail: string, timeoutMs: number): PgdockError {
+  if (ready === 'died') {
+    return new PgdockError(
+      ErrorCodes.CONTAINER_FAILED,
+      `The Postgres container ${id.slice(0, 12)} (${image}) exited before it accepted SQL. Its last log lines:\n${tail}`,
+      'Check PGDOCK_POSTGRES_ARGS and PGDOCK_IMAGE; the log lines above usually name the bad setting.',
+      { containerId: id, image },
+    );
+  }
+  return new PgdockError(
+    ErrorCodes.STARTUP_TIMEOUT,
+    `The Postgres container ${id.slice(0, 12)} (${image}) did not answer SQL within ${timeoutMs} ms. Its last log lines:\n${tail}`,
+    'Raise PGDOCK_STARTUP_TIMEOUT on slow machines, or check the log lines above.',
+    { containerId: id, image },
+  );
+}
+
+/**
+ * A new server from the prepared image (built first when there is none): container start, a copy
+ * into tmpfs, postgres start, its own password; no initdb. One that exits or refuses the build
+ * password means the prepared image is not what its labels say: it is removed and built again, once.
+ */
+async function startFromPrepared(docker: DockerEngine, options: ServerOptions, labels: Record<string, string>, image: ImageFacts, deadline: number): Promise<ServerInfo> {
+  for (let attempt = 1; ; attempt++) {
+    const prepared = (await findPrepared(docker, image, options)) ?? (await buildPrepared(docker, image, options, deadline));
+    const started = Date.now();
+    let id: string;
+    try {
+      id = await docker.createServer(options, containerName(options), labels, image, prepared);
+    } catch (err) {
+      // `pgdock prune --prepared` (or a rebuild elsewhere) removed it between the look-up and now.
+      if ((err as { statusCode?: number }).statusCode !== 404 || attempt > 1) throw err;
+      log('prepared image %s went away; preparing anew', prepared.id.slice(7, 19));
+      continue;
+    }
+    const { info, running } = await docker.describe(id, options.image);
+    const ready = running ? await waitAndSetPassword(info, prepared.password, deadline, () => docker.isRunning(id)) : 'died';
+    if (ready === true) {
+      log('started %s from %s in %d ms', id.slice(0, 12), prepared.id.slice(7, 19), Date.now() - started);
+      return info;
+    }
+    const tail = await docker.logTail(id);
+    await docker.remove(id);
+    if (attempt === 1 && (ready === 'refused' || (ready === 'died' && !blamesSettings(tail)))) {
+      log('a server from prepared image %s %s; removing it and preparing anew', prepared.id.slice(7, 19), ready === 'died' ? 'exited' : 'refused its build password');
+      await removePreparedImage(docker, prepared.id);
+      continue;
+    }
+    throw startFailed(ready === 'refused' ? 'died' : ready, id, options.image, tail, options.startupTimeout);
+  }
+}
+
 /** Finds this config's container by labels and waits for it, or creates it. Runs under the lock. Labels are its record: it needs no `ServerPaths`. */
 async function startOrAdopt(options: ServerOptions): Promise<ServerInfo> {
   const docker = await DockerEngine.connect();
   const labels = labelsFor(options);
   const deadline = Date.now() + options.startupTimeout;
   // Independent look-ups go out together: start-up time is what users feel most.
-  const [found, pgdata] = await Promise.all([
+  const [found, image] = await Promise.all([
     docker.findContainers({ [LABELS.project]: labels[LABELS.project]!, [LABELS.key]: labels[LABELS.key]! }),
     docker.ensureImage(options.image),
     options.reuse ? undefined : sweepOtherConfigs(docker, options),
   ]);
-  let id: string | undefined;
+  let adopted: FoundContainer | undefined;
   for (const c of found) {
-    if (!id && c.state === 'running') {
-      id = c.id;
+    if (!adopted && c.state === 'running') {
+      adopted = c;
       log('adopting running container %s', c.id.slice(0, 12));
     } else {
       log('removing leftover container %s (%s)', c.id.slice(0, 12), c.state);
       await docker.remove(c.id);
     }
   }
-  if (!id) {
-    const started = Date.now();
-    id = await docker.createServer(options, containerName(options), labels, pgdata);
-    log('started %s in %d ms', id.slice(0, 12), Date.now() - started);
-  }
+  if (!adopted) return startFromPrepared(docker, options, labels, image, deadline);
+  const id = adopted.id;
+  const buildPassword = adopted.labels[PREPARED_LABELS.password];
   const { info, running } = await docker.describe(id, options.image);
-  const ready = running ? await waitForSql(info, deadline, () => docker.isRunning(id)) : 'died';
+  const isAlive = (): Promise<boolean> => docker.isRunning(id);
+  const ready = !running ? 'died' : buildPassword ? await adoptWithPassword(info, buildPassword, deadline, isAlive) : await waitForSql(info, deadline, isAlive);
   if (ready === true) return info;
   const tail = await docker.logTail(id);
   await docker.remove(id);
-  if (ready === 'died') {
-    throw new PgdockError(
-      ErrorCodes.CONTAINER_FAILED,
-      `The Postgres container ${id.slice(0, 12)} (${options.image}) exited before it accepted SQL. Its last log lines:\n${tail}`,
-      'Check PGDOCK_POSTGRES_ARGS and PGDOCK_IMAGE; the log lines above usually name the bad setting.',
-      { containerId: id, image: options.image },
-    );
-  }
-  throw new PgdockError(
-    ErrorCodes.STARTUP_TIMEOUT,
-    `The Postgres container ${id.slice(0, 12)} (${options.image}) did not answer SQL within ${options.startupTimeout} ms. Its last log lines:\n${tail}`,
-    'Raise PGDOCK_STARTUP_TIMEOUT on slow machines, or check the log lines above.',
-    { containerId: id, image: options.image },
-  );
+  throw startFailed(ready, id, options.image, tail, options.startupTimeout);
 }
 
 /** One labelled container as `list` reports it; a container removed meanwhile reads as not running. */
@@ -124,5 +165,8 @@ export const dockerServer: ServerProvider = {
   async remove(server) {
     await (await DockerEngine.connect()).remove(server.fullId);
     return [`container ${server.id}`];
+  },
+  async prunePrepared(all, graceSeconds) {
+    return prunePreparedImages(await DockerEngine.connect(), all, graceSeconds);
   },
 };

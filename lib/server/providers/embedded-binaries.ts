@@ -106,6 +106,17 @@ export function embeddedMissing(): string | undefined {
   return 'problem' in found ? found.problem : undefined;
 }
 
+/** The version of the binaries installed now, or undefined when there are none. */
+export function installedVersion(): string | undefined {
+  const found = findPackageDir();
+  if ('problem' in found) return undefined;
+  try {
+    return (JSON.parse(readFileSync(join(found.dir, 'package.json'), 'utf8')) as { version?: string }).version;
+  } catch {
+    return undefined;
+  }
+}
+
 interface SymlinkEntry {
   source: string;
   target: string;

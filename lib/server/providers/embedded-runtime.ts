@@ -62,8 +62,8 @@ export function postmasterPid(dataDir: string): number | undefined {
   }
 }
 
-/** Stops the postmaster serving `runtimeDir/data` (immediate shutdown, then SIGKILL) and deletes the folder. */
-export async function destroyRuntime(runtimeDir: string, knownPid?: number): Promise<void> {
+/** Stops the postmaster serving `runtimeDir/data` (immediate shutdown, then SIGKILL) and deletes the folder (or, with `keepFolder`, only its data). */
+export async function destroyRuntime(runtimeDir: string, knownPid?: number, { keepFolder = false } = {}): Promise<void> {
   const dataDir = join(runtimeDir, 'data');
   for (const pid of new Set([knownPid, postmasterPid(dataDir)])) {
     if (!pid || !postmasterAlive(pid, dataDir)) continue;
@@ -78,6 +78,7 @@ export async function destroyRuntime(runtimeDir: string, knownPid?: number): Pro
     if (postmasterAlive(pid, dataDir)) process.kill(pid, 'SIGKILL');
     while (postmasterAlive(pid, dataDir) && Date.now() < deadline + 2_000) await sleep(20);
   }
+  if (keepFolder) return rmSync(dataDir, { recursive: true, force: true });
   rmSync(runtimeDir, { recursive: true, force: true });
   try {
     rmdirSync(embeddedRoot()); // only when no other server (or binary copy) is left
@@ -121,7 +122,7 @@ export async function initCluster(binaries: { initdb: string }, runtimeDir: stri
   writeFileSync(pwFile, `${password}\n`, { mode: 0o600 });
   giveTo(user, pwFile);
   try {
-    await run(binaries.initdb, ['-D', dataDir, '-U', options.user, `--pwfile=${pwFile}`, '-A', 'scram-sha-256', '-E', 'UTF8', '--locale=C', '--no-sync', '--no-instructions'], {
+    await run(binaries.initdb, ['-D', dataDir, '-U', options.user, `--pwfile=${pwFile}`, '-A', 'scram-sha-256', '-E', 'UTF8', '--locale=C', '--no-sync', '--no-instructions', '--wal-segsize=1'], {
       uid: user.uid,
       gid: user.gid,
       env: { ...process.env, LC_ALL: 'C' },

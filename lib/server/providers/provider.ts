@@ -34,6 +34,12 @@ export interface ListScope {
   stateDir: string;
 }
 
+/** What `pgdock prune` did to the prepared clusters (images, template folders) a provider keeps. */
+export interface PrunedPrepared {
+  removed: string[];
+  kept: string[];
+}
+
 /**
  * What each kind of server does for the leader-first protocol and for the CLI. `startOrAdopt` and
  * `removeServer` run under the server's file lock, so one process at a time does them.
@@ -50,4 +56,10 @@ export interface ServerProvider {
   list(scope: ListScope): Promise<ListedServer[]>;
   /** Stops and removes one listed server (not its state folder); says what went, e.g. `container 0123456789ab`. */
   remove(server: ListedServer): Promise<string[]>;
+  /**
+   * Removes the prepared clusters this provider keeps for cold starts that are stale (a base image
+   * or binaries gone or replaced, an older format, a build that did not finish), or every one with
+   * `all`; one a server still uses is kept. Builds younger than `graceSeconds` may be in progress.
+   */
+  prunePrepared?(all: boolean, graceSeconds: number): Promise<PrunedPrepared>;
 }

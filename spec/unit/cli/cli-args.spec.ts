@@ -6,6 +6,7 @@ describe('cli-args: a command\'s flags, read by node:util parseArgs, problems in
     expect(parseCommandLine('status', [])).to.deep.equal({ command: 'status', flags: {} });
     expect(parseCommandLine('status', ['--json'])).to.deep.equal({ command: 'status', flags: { json: true } });
     expect(parseCommandLine('down', ['--force'])).to.deep.equal({ command: 'down', flags: { force: true } });
+    expect(parseCommandLine('prune', ['--prepared'])).to.deep.equal({ command: 'prune', flags: { prepared: true } });
     expect(parseCommandLine('url', ['--server', 'abc123'])).to.deep.equal({ command: 'url', flags: { server: 'abc123' } });
     expect(parseCommandLine('url', ['--server=abc123'])).to.deep.equal({ command: 'url', flags: { server: 'abc123' } });
     expect(parseCommandLine('url', ['--server', 'a', '--server=b'])).to.deep.equal({ command: 'url', flags: { server: 'b' } });
@@ -22,6 +23,7 @@ describe('cli-args: a command\'s flags, read by node:util parseArgs, problems in
       ['status', ['--', 'x'], 'status does not take "--"'],
       ['url', ['--server', 'a', 'b'], 'url does not take "b"'],
       ['down', ['--force', '--json'], 'down does not take "--json"'],
+      ['down', ['--prepared'], 'down does not take "--prepared"'],
     ];
     for (const [command, args, problem] of cases) expect(parseCommandLine(command, args), args.join(' ')).to.deep.equal({ problem });
   });
