@@ -1,4 +1,4 @@
-// Covered by spec/integration/server/prepared-cluster.spec.ts (docker and embedded).
+// Covered by spec/integration/server/docker/prepared-image.spec.ts and spec/integration/server/providers/embedded-template.spec.ts.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createDebug } from '../debug.js';
 import { shortConnection, waitForSql, type ContainerCheck } from './readiness.js';

@@ -37,8 +37,8 @@ export async function releaseLease(dir: string, runId: string, options: Pick<Res
       const live = sweepLeases(leasesDir);
       const state = readState(stateFile);
       const name = providerOf(dir, state);
-      // An external server is never kept or removed by pgdock: reuse means nothing there.
-      if (live.length > 0 || (options.reuse && name !== 'external')) {
+      // An external server is never removed by pgdock; with reuse on, its record stays, for the next run's warm attach.
+      if (live.length > 0 || options.reuse) {
         if (state?.status === 'ready' && name !== 'external') await removeServerLease(state.info, runId);
         log('released lease %s; %d live lease(s) remain, reuse %s', runId, live.length, options.reuse);
         return { removed: [], last: false };

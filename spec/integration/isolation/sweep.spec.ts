@@ -57,7 +57,8 @@ describe('sweeps on the real server', function () {
     expect(await findMarked(admin, 'database', doomed[1]!), 'unmarked: found, no mark').to.deep.equal({ mark: undefined });
     expect(await findMarked(admin, 'database', `pgdock_none_${n}`)).to.equal(undefined);
     const dropped = await sweepDatabases(admin);
-    expect(dropped.filter((d) => d.endsWith(n)).sort()).to.deep.equal([...doomed].sort());
+    // On a server other runs share (the external phase), another run's sweep may drop a doomed one first: what is left is what counts.
+    expect(dropped.filter((d) => d.endsWith(n)), 'it dropped only doomed ones').to.satisfy((names: string[]) => names.every((d) => doomed.includes(d)));
     const left = (await admin<{ name: string }[]>`select datname as name from pg_database where datname like ${`%${n}`}`).map((r) => r.name);
     expect(left.sort()).to.deep.equal([...kept].sort());
   });
