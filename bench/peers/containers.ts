@@ -24,3 +24,16 @@ export async function removeLabelled(label: string): Promise<number> {
   if (ids.length) await run('docker', ['rm', '-f', '-v', ...ids]);
   return ids.length;
 }
+
+/** Ids of pgdock's prepared-cluster images (label `pgdock.prepared`): the bench removes the ones it built. */
+export async function preparedImages(): Promise<string[]> {
+  const { stdout } = await run('docker', ['images', '-q', '--no-trunc', '--filter', 'label=pgdock.prepared']);
+  return [...new Set(stdout.split('\n').filter(Boolean))];
+}
+
+/** Removes the prepared images that are not in `before` (one a container still uses stays). */
+export async function removePreparedSince(before: string[]): Promise<number> {
+  const made = (await preparedImages()).filter((id) => !before.includes(id));
+  for (const id of made) await run('docker', ['rmi', '-f', id]).catch(() => undefined);
+  return made.length;
+}

@@ -14,7 +14,7 @@ import { SPEED_ARGS } from '../../lib/server/postgres-args.js';
 import { rawDockerRun, timedChild, type AttachTiming } from '../floors.js';
 import { median } from '../stats.js';
 import { ComposeProject, ensureCompose, freePort } from './compose.js';
-import { expectContainers, removeLabelled } from './containers.js';
+import { expectContainers, preparedImages, removeLabelled, removePreparedSince } from './containers.js';
 import { PEERS_LABEL } from './peer-labels.js';
 import { PEERS, timeMocha, timeMochaVersion, writeProject, type PeerName } from './projects.js';
 import { chartSvg, startupTable, suiteTable, updateReadme, SUITE_MODES, type PeersResults, type SuiteMode } from './report.js';
@@ -87,6 +87,8 @@ async function main(): Promise<void> {
   const attach = (extra: NodeJS.ProcessEnv) => timedChild<AttachTiming>(join(repo, 'dist', 'bench', 'attach-child.js'), { ...env, ...extra });
   const startup: PeersResults['startup'] = { rawDockerRunMs: [], pgdockColdWallMs: [], pgdockColdAcquireMs: [], bareConnectWallMs: [], pgdockWarmAttachWallMs: [] };
   const launch: PeersResults['launch'] = { npx: env.BENCH_PEERS_NPX === '1', npxMs: [], directMs: [] };
+  // pgdock's prepared cluster is a cache of the user's, like the base image: one this run built goes at its end.
+  const preparedBefore = await preparedImages();
   try {
     for (const label of Object.values(labels)) await expectContainers(label, 0, 'at the start');
     log(`peers benchmark: ${ROUNDS} rounds, image ${IMAGE}, testcontainers ${tcVersion}, docker-compose ${compose.version}${compose.installedNow ? ' (installed by this run with apt-get)' : ''}`);
@@ -137,6 +139,7 @@ async function main(): Promise<void> {
   } finally {
     await composeProject.down().catch((err: Error) => log(`docker-compose down failed: ${err.message}`));
     for (const label of Object.values(labels)) await removeLabelled(label);
+    await removePreparedSince(preparedBefore);
     rmSync(scratch, { recursive: true, force: true });
   }
   for (const label of Object.values(labels)) await expectContainers(label, 0, 'at the end');
