@@ -11,6 +11,16 @@ export async function queryServer<T>(info: ServerInfo, text: string): Promise<T[
   }
 }
 
+/** The refusal Postgres gives a wrong password (its SQLSTATE), or `undefined` when the password is accepted. */
+export async function passwordProblem(info: ServerInfo, password: string): Promise<string | undefined> {
+  try {
+    await queryServer({ ...info, password }, 'select 1');
+    return undefined;
+  } catch (err) {
+    return (err as { code?: string }).code ?? (err as Error).message;
+  }
+}
+
 /** Whether a schema is gone, waiting up to 5 s for a background drop to land. */
 export async function schemaGone(sql: postgres.Sql, name: string): Promise<boolean> {
   for (const until = Date.now() + 5_000; Date.now() < until; await new Promise((r) => setTimeout(r, 100))) {

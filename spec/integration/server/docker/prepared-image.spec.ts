@@ -10,22 +10,12 @@ import { releaseLease } from '../../../../lib/server/release-server.js';
 import type { ServerInfo } from '../../../../lib/server/server-info.js';
 import { serverPaths, type ServerOptions } from '../../../../lib/coordination/server-key.js';
 import { isolatedOptions } from '../../../support/isolated-server.js';
-import { queryServer } from '../../../support/server-query.js';
+import { passwordProblem } from '../../../support/server-query.js';
 import { onlyOn } from '../../../support/spec-provider.js';
 import { TEST_IMAGE } from '../../../support/paths.js';
 
 function docker(...args: string[]): string {
   return execFileSync('docker', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
-}
-
-/** The refusal Postgres gives a wrong password, or `undefined` when the password is accepted. */
-async function passwordProblem(info: ServerInfo, password: string): Promise<string | undefined> {
-  try {
-    await queryServer({ ...info, password }, 'select 1');
-    return undefined;
-  } catch (err) {
-    return (err as { code?: string }).code ?? (err as Error).message;
-  }
 }
 
 /** The image id a container runs. */

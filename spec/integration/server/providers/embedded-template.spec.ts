@@ -12,18 +12,8 @@ import { releaseLease } from '../../../../lib/server/release-server.js';
 import type { ServerInfo } from '../../../../lib/server/server-info.js';
 import { isolatedOptions } from '../../../support/isolated-server.js';
 import { REPO_ROOT, scratchRoot } from '../../../support/paths.js';
-import { queryServer } from '../../../support/server-query.js';
+import { passwordProblem } from '../../../support/server-query.js';
 import { pgdockRejection } from '../../../support/should-fail.js';
-
-/** The refusal Postgres gives a wrong password, or `undefined` when the password is accepted. */
-async function passwordProblem(info: ServerInfo, password: string): Promise<string | undefined> {
-  try {
-    await queryServer({ ...info, password }, 'select 1');
-    return undefined;
-  } catch (err) {
-    return (err as { code?: string }).code ?? (err as Error).message;
-  }
-}
 
 function templateFolders(): string[] {
   return readdirSync(embeddedRoot()).filter((n) => n.startsWith('tpl-')).sort();
