@@ -2,7 +2,8 @@
 import { basename } from 'node:path';
 import type { Context, Runnable, Suite, Test } from 'mocha';
 import { setContextResolver } from './current-context.js';
-import { closeProcessClient, createPgScope, keptPairsWritten, type PgContext, type PgScope, type TimedRunnable } from './pg-context.js';
+import { createPgScope, type PgContext, type PgScope, type TimedRunnable } from './pg-context.js';
+import { closeProcessClient, keptPairsWritten } from './process-pg.js';
 import { setAssertionHost } from '../chai/host.js';
 import type { SnapshotTest } from '../chai/host.js';
 import { beginSnapshotTest } from './snapshot-tests.js';

@@ -1,22 +1,22 @@
 // Covered by spec/integration/mocha/register.spec.ts.
 import postgres, { type Sql } from 'postgres';
-import { acquireServerSync, type FirstPair } from '../sync/acquire-sync.js';
-import { resolveOptions, type ResolvedOptions } from '../config/options.js';
 import { currentOwner } from '../isolation/marks.js';
 import { resolvePairSetup } from '../isolation/setup.js';
 import { createNonce, pairNonce, quoteIdentifier, schemaPairNames, testDatabaseName, testPairNames } from '../isolation/names.js';
-import { PairClient, type PairNames } from '../sync/schema-pairs.js';
-import { LocalPairs } from './local-pairs.js';
-import { publishRunServer, runServerFromEnv } from './run-server.js';
+import type { PairNames } from '../sync/schema-pairs.js';
+import {
+  acquireNow, currentServer, extendTimeout, handedServer, processClient, processOptions, processPairs, processServer, readyLocalPair, recordQuery,
+  releaseLocalPair, releaseThreadPair, startFailed, takeLocalPair, type TimedRunnable,
+} from './process-pg.js';
 import { renderFixture, type FixtureValues, type RenderedFixture } from '../fixtures/fixtures.js';
-import { QueryLog } from './report-context.js';
 import { connectionUrl, hideSecretsWhenPrinted, redactedUrl, summarizeServer, type ServerInfo, type ServerSummary } from '../server/server-info.js';
-import { isServerGone, noteServer, throwIfServerGone } from '../server/server-gone.js';
-
-import { mochaMode } from './mocha-mode.js';
+import { isServerGone, throwIfServerGone } from '../server/server-gone.js';
 import { FreshPairs, keptPairLine, type FreshPair, type SchemaRole } from './fresh-pairs.js';
 
-export type { FreshPair, SchemaRole };
+export type { FreshPair, SchemaRole, TimedRunnable };
+
+/** A test's pair, and where it came from: this thread's own pool, or the pool thread. */
+type HeldPair = PairNames & { title: string; local: boolean };
 
 /** What a test sees as `this.pg`. */
 export interface PgContext {
@@ -59,15 +59,6 @@ function mergeValues(base: FixtureValues, extra: FixtureValues): FixtureValues {
   return out;
 }
 
-/** The part of a Mocha runnable pgdock needs. */
-export interface TimedRunnable {
-  title?: string;
-  /** Set on hooks: the test the hook runs for (its title names the pair). */
-  testTitle?: string;
-  timeout(): number;
-  timeout(ms: number): unknown;
-}
-
 /** One test's (or one file's) use of pgdock, finished by the plugin's after hook. */
 export interface PgScope {
   context: PgContext;
@@ -79,146 +70,6 @@ export interface PgScope {
   finish(failed: boolean, error?: { message: string }): void;
   /** What a failure report should show: the server (if this scope started or used it) and the pair. */
   describe(): { server: ServerInfo | undefined; pair: Record<string, string | undefined> | undefined };
-}
-
-let server: ServerInfo | undefined;
-let failure: Error | undefined;
-let client: Sql | undefined;
-let pairs: PairClient | undefined;
-let local: LocalPairs | undefined;
-let options: ResolvedOptions | undefined;
-
-/** Keeps (on failure) of pairs from this thread's pool still being written. */
-const keeping: Promise<void>[] = [];
-
-/** Root afterEach: resolves once every pair kept so far is marked kept (undefined when none is pending). */
-export function keptPairsWritten(): Promise<void> | undefined {
-  if (keeping.length === 0) return undefined;
-  return Promise.all(keeping.splice(0)).then(() => {});
-}
-
-/** A test's pair, and where it came from: this thread's own pool, or the pool thread. */
-type HeldPair = PairNames & { title: string; local: boolean };
-
-/** The SQL the current test ran through pgdock's clients, for failure reports. */
-export const queryLog = new QueryLog();
-const recordQuery = (_connection: unknown, query: string): void => queryLog.record(query);
-
-function processOptions(): ResolvedOptions {
-  options ??= resolveOptions();
-  return options;
-}
-
-/** The server for this process, acquired on first call (synchronously); a failure is remembered. */
-export function processServer(runnable?: TimedRunnable): ServerInfo {
-  throwIfServerGone();
-  if (server) return server;
-  if (failure) throw failure;
-  if (handedServer()) return server!;
-  acquireNow(runnable);
-  return server!;
-}
-
-/**
- * Acquires the server on the start-up thread, waiting here; with `first`, the thread builds that
- * pair too once the server answers. Returns whether it did. A failure is remembered for every later test.
- */
-function acquireNow(runnable: TimedRunnable | undefined, first?: FirstPair): boolean {
-  const started = Date.now();
-  try {
-    const acquired = acquireServerSync({}, first);
-    server = acquired.info;
-    noteServer(server);
-    return acquired.pairBuilt;
-  } catch (err) {
-    failure = err as Error;
-    throw err;
-  } finally {
-    extendTimeout(runnable, Date.now() - started);
-  }
-}
-
-/** A warm start: the server mocha's main process attached to before this worker forked, once taken as this process's. */
-function handedServer(): ServerInfo | undefined {
-  if (server) return server;
-  const handed = runServerFromEnv();
-  if (handed) {
-    server = handed;
-    noteServer(server);
-  }
-  return handed;
-}
-
-/** Waiting for pgdock is not the test's time: give it back to the test's timeout. */
-function extendTimeout(runnable: TimedRunnable | undefined, spentMs: number): void {
-  const timeout = runnable?.timeout() ?? 0;
-  if (timeout > 0 && spentMs > 0) runnable?.timeout(timeout + spentMs);
-}
-
-function processClient(info: ServerInfo): Sql {
-  client ??= postgres(connectionUrl(info), { max: 4, onnotice: () => {}, debug: recordQuery });
-  return client;
-}
-
-function processPairs(info: ServerInfo): PairClient {
-  if (!pairs) {
-    const opts = processOptions();
-    pairs = new PairClient({
-      isolation: opts.isolation,
-      server: info,
-      setup: resolvePairSetup(opts),
-      owner: currentOwner(),
-      size: opts.poolSize,
-    });
-  }
-  return pairs;
-}
-
-/**
- * In mocha's main process, before workers fork: attach to the project's server if one is already
- * running (a lock and one round trip, once per run), so no worker starts a thread or takes a lock
- * to find it. Starts nothing: with no server running, the first test to use `this.pg` starts one.
- */
-export async function attachWarm(): Promise<void> {
-  if (server || isServerGone()) return;
-  let opts: ResolvedOptions;
-  try {
-    opts = processOptions();
-  } catch {
-    return; // reported where the options are first used, as before
-  }
-  const { attachWarmServer } = await import('../server/acquire-server.js');
-  const { currentRun } = await import('../coordination/run-identity.js');
-  const found = await attachWarmServer(opts, currentRun());
-  if (!found) return;
-  server = found;
-  noteServer(server);
-  publishRunServer(server);
-}
-
-/**
- * Root hooks, before a file's hooks and before each test: with the server known and schema
- * isolation, this thread's own pool has a pair ready, so the test's first `this.pg.source` takes it
- * with no round trip and no thread. Undefined when nothing needs waiting for. Never rejects: a pair
- * that cannot be built is reported by the test that asks for one.
- */
-export function readyLocalPair(waitMs = Infinity): Promise<void> | undefined {
-  const known = handedServer();
-  if (!known || isServerGone()) return undefined;
-  let opts: ResolvedOptions;
-  try {
-    opts = processOptions();
-  } catch {
-    return undefined;
-  }
-  return ownPairs(known, opts)?.ready(waitMs);
-}
-
-/** This process's own pool, made on first need once the server is known (schema isolation, `poolSize` ≥ 1). */
-function ownPairs(known: ServerInfo, opts: ResolvedOptions): LocalPairs | undefined {
-  if (opts.isolation !== 'schema' || opts.poolSize < 1) return undefined;
-  local ??= new LocalPairs(known, resolvePairSetup(opts), currentOwner(), opts.poolSize);
-  return local;
 }
 
 /** Builds `this.pg` for one test; nothing starts until one of its properties is read. */
@@ -238,9 +89,9 @@ export function createPgScope(runnable: () => TimedRunnable | undefined): PgScop
     const title = r?.testTitle ?? r?.title ?? 'test';
     used = true;
     if (!perDatabase()) {
-      const ready = local?.take();
+      const ready = takeLocalPair();
       if (ready) return { ...ready, title, local: true };
-      if (!server && !failure && !handedServer()) {
+      if (!currentServer() && !startFailed() && !handedServer()) {
         // A cold worker's first pair: built by the thread that acquires the server, in the same wait.
         throwIfServerGone();
         const names = testPairNames();
@@ -260,12 +111,8 @@ export function createPgScope(runnable: () => TimedRunnable | undefined): PgScop
   const releasePair = (held: HeldPair, keepFor: number | undefined): PairNames => {
     const { title, local: fromHere, ...names } = held;
     const keepAs = keepFor && !names.database ? schemaPairNames(title, pairNonce(names.source)) : undefined;
-    if (fromHere) {
-      const releasing = (server ? ownPairs(server, processOptions()) : undefined)?.release(names, keepFor, keepAs);
-      // A kept pair is waited for (root afterEach): a worker mocha ends next must not lose it to the run's sweep.
-      if (keepFor && releasing) keeping.push(releasing);
-    }
-    else pairs?.release(names, keepFor, keepAs);
+    if (fromHere) releaseLocalPair(names, keepFor, keepAs);
+    else releaseThreadPair(names, keepFor, keepAs);
     return keepAs ?? names;
   };
   const claimed = (): HeldPair => (pair ??= claimNew());
@@ -336,17 +183,20 @@ export function createPgScope(runnable: () => TimedRunnable | undefined): PgScop
       },
     },
   });
-  hideSecretsWhenPrinted(context, () => ({
+  hideSecretsWhenPrinted(context, () => {
+    const server = currentServer();
+    return {
     ...(server ? { url: redactedUrl(pair?.database ? { ...server, database: pair.database } : server), server: summarizeServer(server) } : { server: 'not started (nothing has used it yet)' }),
     ...(pair ?? {}),
-  }));
+    };
+  });
 
   return {
     context,
     names,
     clients,
     describe: () => ({
-      server: used && server ? (pair?.database ? { ...server, database: pair.database } : server) : undefined,
+      server: used && currentServer() ? (pair?.database ? { ...currentServer()!, database: pair.database } : currentServer()) : undefined,
       pair: pair ? { source: pair.source, destination: pair.destination, database: pair.database } : undefined,
     }),
     finish(failed, error) {
@@ -369,24 +219,3 @@ export function createPgScope(runnable: () => TimedRunnable | undefined): PgScop
   };
 }
 
-/**
- * At the end of a file: closes this process's client so the process can exit (the next use opens a
- * new one). A `--parallel` worker keeps it for its next file: mocha ends workers itself.
- */
-export async function closeProcessClient(): Promise<void> {
-  if (mochaMode().role === 'worker') return;
-  const current = client;
-  client = undefined;
-  await current?.end({ timeout: 1 });
-}
-
-/** Drops this process's prepared pairs and stops its pool thread (mocha's main process, serial runs). */
-export async function closeProcessPairs(): Promise<void> {
-  const current = pairs;
-  const own = local;
-  pairs = undefined;
-  local = undefined;
-  current?.close();
-  // A build in flight on a server that vanished would wait out its connect timeout.
-  await own?.close(isServerGone());
-}

@@ -3,7 +3,7 @@ import type { Context, RootHookObject } from 'mocha';
 import { takeUnawaitedAssertions } from '../chai/deferred.js';
 import { nameGoneServer } from '../server/server-gone.js';
 import { beginTest, enablePg, endFile, endTest, installPg, testScope } from './mocha-scopes.js';
-import { attachWarm, closeProcessClient, closeProcessPairs, keptPairsWritten, queryLog, readyLocalPair } from './pg-context.js';
+import { attachWarm, closeProcessClient, closeProcessPairs, keptPairsWritten, queryLog, readyLocalPair } from './process-pg.js';
 import { afterWorkerTest } from './process-start.js';
 import { failureContext, loadAddContext } from './report-context.js';
 import { snapshotReports, snapshotUpdate } from './snapshot-tests.js';
