@@ -48,11 +48,12 @@ function statOrLstat(path: string): Stats {
   }
 }
 
-/** Files and links a glob matches under `root`, sorted. */
 /** picomatch, loaded on first use: only `prepareOnce` with `inputs` globs needs it. */
 function picomatch(): typeof Picomatch {
   return createRequire(import.meta.url)('picomatch') as typeof Picomatch;
 }
+
+/** Files and links a glob matches under `root`, sorted. */
 
 export function matchGlob(glob: string, root: string): WalkEntry[] {
   const base = resolve(root, picomatch().scan(glob).base); // the folder before the first pattern character

@@ -26,7 +26,7 @@ export interface SchemaMark {
   keptUntil?: string;
   /** A worker template whose build failed: the error, replayed to the other workers of that run. */
   error?: SerializedError;
-  /** For test databases: the pair's schema names inside it (their slots are cluster-wide). */
+  /** For test databases: the pair's schema names inside it (their slots are cluster-wide); for a schema pair kept under its test's title: its former names. */
   schemas?: string[];
 }
 

@@ -29,8 +29,6 @@ export class SchemaPool {
   /**
    * @param claimSql - a client kept free for claims, so a claim never waits behind a fill
    * @param workSql - a client for background fills and drops
-   */
-  /**
    * @param names - what a pair is built under: pool names renamed on claim, or (with `eager`) the
    *   names a test gets as they are ({@link take})
    * @param eager - build ahead even with no setup (a taken pair costs no round trip then)
@@ -199,12 +197,12 @@ export class SchemaPool {
   async whenReady(): Promise<void> {
     if (this.ready.length > 0) return;
     if (this.closed) throw new Error('the schema pool closed');
+    if (!this.prebuild || this.size < 1) throw new Error('this schema pool builds no pairs ahead');
     this.buildFailed = false; // asked for: try again
+    // The next pair built goes to this waiter (refills come before drops): no wait for the drops queued beside it.
+    const pair = new Promise<SchemaPairNames>((take, fail) => this.waiters.push({ take, fail }));
     void this.pump().catch(() => {});
-    if (this.inFlight <= this.waiters.length) await this.pump();
-    if (this.ready.length > 0) return;
-    if (this.inFlight <= this.waiters.length) throw new Error('the schema pool built no pair');
-    this.ready.unshift(await new Promise<SchemaPairNames>((take, fail) => this.waiters.push({ take, fail })));
+    this.ready.unshift(await pair);
   }
 
   /**

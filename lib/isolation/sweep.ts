@@ -11,7 +11,7 @@ import { redactSecrets } from '../errors.js';
 import { isServerGone } from '../server/server-gone.js';
 import { connectionUrl, type ServerInfo } from '../server/server-info.js';
 import { listMarked, ownerAlive, type SchemaMark } from './marks.js';
-import { clonePid, LIKE } from './names.js';
+import { clonePid, LIKE, pairNonce } from './names.js';
 import { dropDatabase, dropSchemasSql, literal } from './sql.js';
 import { isPgdockRole } from './worker-role.js';
 
@@ -92,8 +92,10 @@ export async function sweepSchemas(sql: Sql, extra: Doom = () => false): Promise
   }
   if (doomed.length === 0) return [];
   // A kept pair renamed to carry its test's title lists its former names: slots and publications go by either.
-  const formerly = (mark: SchemaMark): string[] => (Array.isArray(mark.schemas) ? mark.schemas.filter((n) => typeof n === 'string') : []);
-  const all = [...new Set(doomed.flatMap(({ name, mark }) => [name, ...formerly(mark)]))];
+  // Only names pgdock gave (src_/dst_ and the same nonce): a mark is a comment its schema's owner may rewrite.
+  const formerlyOf = (name: string, mark: SchemaMark): string[] =>
+    Array.isArray(mark.schemas) ? mark.schemas.filter((n) => typeof n === 'string' && /^(src|dst)_[0-9a-z]{12}$/.test(n) && pairNonce(n) === pairNonce(name)) : [];
+  const all = [...new Set(doomed.flatMap(({ name, mark }) => [name, ...formerlyOf(name, mark)]))];
   try {
     await sql.unsafe(sweepSql(all));
     pairsLog('swept %d schema(s)', doomed.length);
@@ -105,7 +107,7 @@ export async function sweepSchemas(sql: Sql, extra: Doom = () => false): Promise
   for (const { name, mark } of doomed) {
     const pair = pairs.get(mark.pair) ?? { names: [], formerly: [] };
     pair.names.push(name);
-    pair.formerly.push(...formerly(mark));
+    pair.formerly.push(...formerlyOf(name, mark));
     pairs.set(mark.pair, pair);
   }
   const drops = [...pairs.values()].map(({ names, formerly: was }) => ({

@@ -22,10 +22,12 @@ const AHEAD = 2;
 export class LocalPairs {
   private readonly sql: Sql;
   private readonly pool: SchemaPool;
+  /** Set once a hook's wait ran out: builds take longer than hooks may wait, so hooks stop waiting (tests ask the pool thread). */
+  private outpaced = false;
 
   constructor(server: ServerInfo, setup: PairSetup, owner: SchemaOwner, poolSize: number) {
     // Named, so that `pg_stat_activity` tells pgdock's own connections apart.
-    this.sql = postgres(connectionUrl(server), { max: 1, onnotice: () => {}, connection: { application_name: `pgdock pairs ${process.pid}` } });
+    this.sql = postgres(connectionUrl(server), { max: 1, onnotice: () => {}, connect_timeout: 10, connection: { application_name: `pgdock pairs ${process.pid}` } });
     this.pool = new SchemaPool(this.sql, this.sql, setup, owner, Math.min(poolSize, AHEAD), () => testPairNames(), true);
   }
 
@@ -38,9 +40,13 @@ export class LocalPairs {
     if (this.pool.readyCount > 0) return undefined;
     const built = this.pool.whenReady().catch((err: Error) => log('no pair ready ahead: %s', redactSecrets(err.message)));
     if (!Number.isFinite(waitMs)) return built;
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs)));
-    return Promise.race([built, late]).finally(() => clearTimeout(timer));
+    if (this.outpaced) return undefined;
+    return within(built, waitMs).then((inTime) => {
+      if (!inTime) {
+        this.outpaced = true;
+        log('a pair took longer to build than a hook may wait (%d ms): tests ask the pool thread when none is ready', waitMs);
+      }
+    });
   }
 
   /** A ready pair, or undefined (the caller then asks the pool thread, which can be waited for). */
@@ -53,18 +59,29 @@ export class LocalPairs {
     return this.pool.release(names, keepFor ? { forMs: keepFor } : undefined, keepAs).catch((err: Error) => log('release of %s failed: %s', names.source, redactSecrets(err.message)));
   }
 
-  /** Drops the pairs nobody took and closes the connection; on a server that is gone, only closes (nothing there to drop or wait for). */
+  /**
+   * Drops the pairs nobody took and closes the connection, within {@link CLOSE_MS} (what is left is
+   * the run's sweep's); on a server that is gone, only closes (nothing there to drop or wait for).
+   */
   async close(gone = false): Promise<void> {
-    if (gone) {
-      await this.sql.end({ timeout: 0 }).catch(() => {});
-      return;
+    if (!gone) {
+      const closed = this.pool.close().catch((err: Error) => log('closing the pairs built ahead failed: %s', redactSecrets(err.message)));
+      if (!(await within(closed, CLOSE_MS))) log('the pairs built ahead were not dropped within %d ms: left for the run\'s sweep', CLOSE_MS);
     }
-    try {
-      await this.pool.close();
-    } catch (err) {
-      log('closing the pairs built ahead failed: %s', redactSecrets((err as Error).message));
-    } finally {
-      await this.sql.end({ timeout: 1 });
-    }
+    await this.sql.end({ timeout: gone ? 0 : 1 }).catch(() => {});
+  }
+}
+
+/** How long closing waits for pending builds and drops. */
+const CLOSE_MS = 5_000;
+
+/** Whether `work` settled within `ms` (it goes on either way). */
+async function within(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([work.then(() => true), late]);
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -26,9 +26,9 @@ export interface PgContext {
   readonly url: string;
   /** Where the server is; no credentials. */
   readonly server: ServerSummary;
-  /** This test's source schema, `src_<title>_<nonce>`: created on first read, dropped after the test. */
+  /** This test's source schema, `src_<nonce>` (built ahead, taken on first read), dropped after the test; kept on failure as `src_<title>_<nonce>`. */
   readonly source: string;
-  /** This test's destination schema, `dst_<title>_<nonce>`, created together with `source`. */
+  /** This test's destination schema, `dst_<nonce>`, of the same pair as `source`. */
   readonly destination: string;
   /** In `isolation: 'database'`, this test's own database (`sql` and `url` point at it); else undefined. */
   readonly database: string | undefined;
@@ -88,14 +88,17 @@ export function createPgScope(runnable: () => TimedRunnable | undefined): PgScop
     const r = runnable();
     const title = r?.testTitle ?? r?.title ?? 'test';
     used = true;
+    throwIfServerGone();
     if (!perDatabase()) {
       const ready = takeLocalPair();
       if (ready) return { ...ready, title, local: true };
-      if (!currentServer() && !startFailed() && !handedServer()) {
-        // A cold worker's first pair: built by the thread that acquires the server, in the same wait.
-        throwIfServerGone();
+      const setup = resolvePairSetup(processOptions());
+      // A cold worker's first pair: built by the thread that acquires the server, in the same wait. Not
+      // with a setup module (it runs on the test's thread, where mocha's --require loaders are), nor
+      // without a pool of this process's own to release it to.
+      if (!currentServer() && !startFailed() && !handedServer() && !setup.module && processOptions().poolSize >= 1) {
         const names = testPairNames();
-        if (acquireNow(r, { setup: resolvePairSetup(processOptions()), owner: currentOwner(), names })) return { ...names, title, local: true };
+        if (acquireNow(r, { setup, owner: currentOwner(), names })) return { ...names, title, local: true };
       }
     }
     // The pool thread: nothing was ready here (the first pair's build failed: it reports why), or database isolation.
@@ -187,7 +190,7 @@ export function createPgScope(runnable: () => TimedRunnable | undefined): PgScop
     const server = currentServer();
     return {
     ...(server ? { url: redactedUrl(pair?.database ? { ...server, database: pair.database } : server), server: summarizeServer(server) } : { server: 'not started (nothing has used it yet)' }),
-    ...(pair ?? {}),
+    ...(pair ? { source: pair.source, destination: pair.destination, ...(pair.database ? { database: pair.database } : {}) } : {}),
     };
   });
 

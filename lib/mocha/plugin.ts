@@ -49,7 +49,8 @@ const rootHooks = {
     await afterWorkerTest(test);
     endTest(test?.state === 'failed', test?.err);
     failUnawaited(this);
-    await keptPairsWritten();
+    const timeout = this.timeout();
+    await keptPairsWritten(timeout > 0 ? Math.min(timeout / 2, 5_000) : 5_000);
   },
   async afterAll(this: Context): Promise<void> {
     try {

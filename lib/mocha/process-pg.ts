@@ -35,10 +35,15 @@ let options: ResolvedOptions | undefined;
 /** Keeps (on failure) of pairs from this thread's pool still being written. */
 const keeping: Promise<void>[] = [];
 
-/** Root afterEach: resolves once every pair kept so far is marked kept (undefined when none is pending). */
-export function keptPairsWritten(): Promise<void> | undefined {
+/**
+ * Root afterEach: resolves once every pair kept so far is marked kept, or after `waitMs` (the keep
+ * goes on; a hook must not time out for it). Undefined when none is pending.
+ */
+export function keptPairsWritten(waitMs = 5_000): Promise<void> | undefined {
   if (keeping.length === 0) return undefined;
-  return Promise.all(keeping.splice(0)).then(() => {});
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs)));
+  return Promise.race([Promise.all(keeping.splice(0)).then(() => {}), late]).finally(() => clearTimeout(timer));
 }
 
 /** The SQL the current test ran through pgdock's clients, for failure reports. */
@@ -134,7 +139,8 @@ export async function attachWarm(): Promise<void> {
   if (!found) return;
   server = found;
   noteServer(server);
-  publishRunServer(server);
+  // Only workers need it handed down: a serial run's process has it, and what its tests spawn should not inherit a password.
+  if (mochaMode().role === 'parallel-main') publishRunServer(server);
 }
 
 /**
@@ -157,7 +163,8 @@ export function readyLocalPair(waitMs = Infinity): Promise<void> | undefined {
 
 /** This process's own pool, made on first need once the server is known (schema isolation, `poolSize` ≥ 1). */
 export function ownPairs(known: ServerInfo, opts: ResolvedOptions): LocalPairs | undefined {
-  if (opts.isolation !== 'schema' || opts.poolSize < 1) return undefined;
+  // A suite on worker databases reads DATABASE_URL / PG*: it may never read this.pg, and pays for no pairs ahead.
+  if (opts.isolation !== 'schema' || opts.poolSize < 1 || opts.workerDatabase) return undefined;
   local ??= new LocalPairs(known, resolvePairSetup(opts), currentOwner(), opts.poolSize);
   return local;
 }

@@ -34,10 +34,14 @@ export function publishRunServer(info: ServerInfo, env: NodeJS.ProcessEnv = proc
   if (runId) env[RUN_SERVER_ENV] = JSON.stringify({ runId, info } satisfies Handoff);
 }
 
-/** In a worker: the server its run attached to, if the main process handed one down for this run. */
+/**
+ * In a worker: the server its run attached to, if the main process handed one down for this run.
+ * Read once: the variable is removed, so that processes the tests spawn do not inherit its password.
+ */
 export function runServerFromEnv(env: NodeJS.ProcessEnv = process.env): ServerInfo | undefined {
   const text = env[RUN_SERVER_ENV];
   if (!text) return undefined;
+  delete env[RUN_SERVER_ENV];
   try {
     const handoff = JSON.parse(text) as Partial<Handoff>;
     return handoff.runId === env[RUN_ID_ENV] && isServerInfo(handoff.info) ? handoff.info : undefined;

@@ -86,11 +86,11 @@ export async function attachWarmServer(resolved: ResolvedOptions, run: RunIdenti
       const state = readState(serverPaths(options).stateFile);
       return state?.status === 'ready' && state.key === serverKey(options);
     };
-    const found = candidates.find((provider) => isReady({ ...resolved, provider }));
-    if (!found) return undefined;
+    const found = candidates.filter((provider) => isReady({ ...resolved, provider }));
+    if (found.length === 0) return undefined;
     ensureWritableDir(resolved.stateDir, resolved);
     const options: ServerOptions = await chooseProvider(resolved, run);
-    if (options.provider !== found) return undefined; // say Docker stopped answering since: the first test starts what the run chose
+    if (!found.includes(options.provider)) return undefined; // say Docker stopped answering since: the first test starts what the run chose
     const paths = serverPaths(options);
     ensureWritableDir(paths.leasesDir, options);
     const info = await withFileLock(

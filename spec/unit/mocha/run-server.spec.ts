@@ -11,6 +11,14 @@ describe('the warm server handed from mocha\'s main process to its workers (run-
     expect(runServerFromEnv({ ...env })).to.deep.equal(info);
   });
 
+  it('is read once: the variable goes, so that what the tests spawn does not inherit the password', function () {
+    const env: NodeJS.ProcessEnv = { PGDOCK_RUN_ID: 'run-1' };
+    publishRunServer(info, env);
+    expect(runServerFromEnv(env)).to.deep.equal(info);
+    expect(env).to.not.have.property('PGDOCK_RUN_SERVER');
+    expect(runServerFromEnv(env), 'must fail: nothing left to read').to.equal(undefined);
+  });
+
   it('must fail: another run\'s hand-off (a nested run inherited the variable) is not taken', function () {
     const env: NodeJS.ProcessEnv = { PGDOCK_RUN_ID: 'run-1' };
     publishRunServer(info, env);
