@@ -1,4 +1,4 @@
-// Covered by spec/integration/server/docker/prepared-image.spec.ts and spec/integration/server/providers/embedded-template.spec.ts.
+// Covered by spec/faults/prepared-image.spec.ts and spec/integration/server/providers/embedded-template.spec.ts.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createDebug } from '../debug.js';
 import { shortConnection, waitForSql, type ContainerCheck } from './readiness.js';

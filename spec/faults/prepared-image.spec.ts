@@ -1,18 +1,20 @@
+// In the faults phase (after the main suite): its image builds, commits and prunes of every unused
+// prepared image load the engine and both cores, and must not race the main suite's cold starts.
 import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { acquireServerFor } from '../../../../lib/server/acquire-server.js';
-import type { ResolvedOptions } from '../../../../lib/config/options.js';
-import type { RunIdentity } from '../../../../lib/coordination/run-identity.js';
-import { DockerEngine, type ImageFacts } from '../../../../lib/server/docker/engine.js';
-import { BUILD_NAME_PREFIX, findPrepared, PREPARED_LABELS, PREPARED_REPO, preparedInputs, prunePreparedImages } from '../../../../lib/server/docker/prepared-image.js';
-import { releaseLease } from '../../../../lib/server/release-server.js';
-import type { ServerInfo } from '../../../../lib/server/server-info.js';
-import { serverPaths, type ServerOptions } from '../../../../lib/coordination/server-key.js';
-import { isolatedOptions } from '../../../support/isolated-server.js';
-import { passwordProblem } from '../../../support/server-query.js';
-import { onlyOn } from '../../../support/spec-provider.js';
-import { TEST_IMAGE } from '../../../support/paths.js';
+import { acquireServerFor } from '../../lib/server/acquire-server.js';
+import type { ResolvedOptions } from '../../lib/config/options.js';
+import type { RunIdentity } from '../../lib/coordination/run-identity.js';
+import { DockerEngine, type ImageFacts } from '../../lib/server/docker/engine.js';
+import { BUILD_NAME_PREFIX, findPrepared, PREPARED_LABELS, PREPARED_REPO, preparedInputs, prunePreparedImages } from '../../lib/server/docker/prepared-image.js';
+import { releaseLease } from '../../lib/server/release-server.js';
+import type { ServerInfo } from '../../lib/server/server-info.js';
+import { serverPaths, type ServerOptions } from '../../lib/coordination/server-key.js';
+import { isolatedOptions } from '../support/isolated-server.js';
+import { passwordProblem } from '../support/server-query.js';
+import { onlyOn } from '../support/spec-provider.js';
+import { TEST_IMAGE } from '../support/paths.js';
 
 function docker(...args: string[]): string {
   return execFileSync('docker', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
