@@ -26,6 +26,7 @@ export const ErrorCodes = {
   NO_PRIMARY_KEY: 'ERR_PGDOCK_NO_PRIMARY_KEY',
   QUERY_FAILED: 'ERR_PGDOCK_QUERY_FAILED',
   SNAPSHOT_INVALID: 'ERR_PGDOCK_SNAPSHOT_INVALID',
+  BUDGET_EXCEEDED: 'ERR_PGDOCK_BUDGET_EXCEEDED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

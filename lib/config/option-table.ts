@@ -6,7 +6,7 @@
 import { DEFAULT_MAX_JOBS } from './connection-sizing.js';
 import { defaultJobs } from './default-jobs.js';
 import {
-  parseBoolean, parseCount, parseEnvMap, parseFileList, parseIsolation, parseMaxJobs, parseMillis, parseNamePattern, parsePassword,
+  parseBoolean, parseCount, parseEnvMap, parseFileList, parseIsolation, parseLimitCount, parseLimitMs, parseMaxJobs, parseMillis, parseNamePattern, parsePassword,
   parsePath, parsePoolSize, parsePostgresArgs, parseProjectPath, parseProvider, parseRoleName, parseString, parseUrl,
   type Parser, type ProviderName, type WorkerEnvField,
 } from './parsers.js';
@@ -78,6 +78,12 @@ export const OPTION_TABLE = {
   maxJobs: row('PGDOCK_MAX_JOBS', parseMaxJobs, () => Math.max(DEFAULT_MAX_JOBS, defaultJobs())),
   workerEnv: row('PGDOCK_WORKER_ENV', parseEnvMap, (): Record<string, WorkerEnvField> => ({})),
   updateSnapshots: row('PGDOCK_UPDATE_SNAPSHOTS', parseBoolean, () => false),
+  metrics: row('PGDOCK_METRICS', parseBoolean, () => true),
+  metricsFile: optional('PGDOCK_METRICS_FILE', parseProjectPath),
+  budgetServerStartMs: optional('PGDOCK_BUDGET_SERVER_START_MS', parseLimitMs),
+  budgetClaimP95Ms: optional('PGDOCK_BUDGET_CLAIM_P95_MS', parseLimitMs),
+  budgetWaitMs: optional('PGDOCK_BUDGET_WAIT_MS', parseLimitMs),
+  budgetLeakedPairs: optional('PGDOCK_BUDGET_LEAKED_PAIRS', parseLimitCount),
 } as const;
 
 export type OptionName = keyof typeof OPTION_TABLE;

@@ -43,6 +43,12 @@ export interface ResolvedOptions {
   poolSize: number;
   keepOnFailure: boolean;
   updateSnapshots: boolean;
+  metrics: boolean;
+  metricsFile: string | undefined;
+  budgetServerStartMs: number | undefined;
+  budgetClaimP95Ms: number | undefined;
+  budgetWaitMs: number | undefined;
+  budgetLeakedPairs: number | undefined;
   keepFor: number;
   isolation: 'schema' | 'database';
   fixturesDir: string;

@@ -114,6 +114,20 @@ export const parseCount: Parser<number> = (raw, { name, source }) => {
   throw invalidOption(name, 'a whole number from 0 to 64', raw, source);
 };
 
+/** A limit in milliseconds: a number from 0 up, fractions allowed (a claim takes microseconds). */
+export const parseLimitMs: Parser<number> = (raw, { name, source }) => {
+  const n = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
+  if (typeof n === 'number' && Number.isFinite(n) && n >= 0) return n;
+  throw invalidOption(name, 'a number of milliseconds from 0 up (fractions allowed)', raw, source);
+};
+
+/** A number of things from 0 up. */
+export const parseLimitCount: Parser<number> = (raw, { name, source }) => {
+  const n = numberIn(raw, 0, Number.MAX_SAFE_INTEGER);
+  if (n !== undefined) return n;
+  throw invalidOption(name, 'a whole number from 0 up', raw, source);
+};
+
 /** The suite's pool per worker: 1 to 1000 connections. */
 export const parsePoolSize: Parser<number> = (raw, { name, source }) => {
   const n = numberIn(raw, 1, 1000);

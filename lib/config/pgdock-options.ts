@@ -80,6 +80,37 @@ export interface PgdockOptions {
    */
   updateSnapshots?: boolean;
   /**
+   * Print one line at the end of a run saying what pgdock did: server start, waits, pairs made,
+   * claimed, kept and leaked, claim p50/p95, CPU, Postgres totals (docs/metrics.md).
+   * @defaultValue `true` (env `PGDOCK_METRICS`)
+   */
+  metrics?: boolean;
+  /**
+   * Also write the run's figures as JSON to this file (relative to the project root), e.g. `reports/pgdock-metrics.json`.
+   * @defaultValue none (env `PGDOCK_METRICS_FILE`)
+   */
+  metricsFile?: string;
+  /**
+   * Fail the run when the server took longer than this to be ready (ms).
+   * @defaultValue none (env `PGDOCK_BUDGET_SERVER_START_MS`)
+   */
+  budgetServerStartMs?: number;
+  /**
+   * Fail the run when the 95th percentile of pair claims is over this (ms, fractions allowed).
+   * @defaultValue none (env `PGDOCK_BUDGET_CLAIM_P95_MS`)
+   */
+  budgetClaimP95Ms?: number;
+  /**
+   * Fail the run when a test process waited longer than this for pgdock in all (ms).
+   * @defaultValue none (env `PGDOCK_BUDGET_WAIT_MS`)
+   */
+  budgetWaitMs?: number;
+  /**
+   * Fail the run when more pairs than this were leaked (claimed by a test that never ended).
+   * @defaultValue none (env `PGDOCK_BUDGET_LEAKED_PAIRS`)
+   */
+  budgetLeakedPairs?: number;
+  /**
    * How long kept pairs live before a later start purges them, in ms.
    * @defaultValue `86400000` (24 h; env `PGDOCK_KEEP_FOR`)
    */

@@ -1,5 +1,6 @@
 // Covered end to end by spec/e2e/schema-pairs.spec.ts (isolation: 'database'), spec/faults/sweeps.spec.ts
 // and spec/faults/worker-isolation.spec.ts; its template build by spec/integration/isolation/template.spec.ts.
+import { count, sample } from '../metrics/process-metrics.js';
 import postgres, { type Sql } from 'postgres';
 import { createDebug } from '../debug.js';
 import { connectionUrl, type ServerInfo } from '../server/server-info.js';
@@ -75,8 +76,11 @@ export class DatabasePool {
 
   private async clone(name: string, state: SchemaMark['state']): Promise<void> {
     const template = await this.ensureTemplate();
+    const started = performance.now();
     await this.workSql.unsafe(`create database ${name} template ${template}`);
     await this.workSql.unsafe(`${markSql('database', name, this.mark(state, name))}; ${privateDatabaseSql(name)}`);
+    count('databasesMade');
+    sample('buildMs', performance.now() - started);
   }
 
   private pump(): Promise<void> {

@@ -1,6 +1,7 @@
 // Covered by spec/integration/isolation/schema-pool.spec.ts and schema-pool-model.spec.ts.
 import type { Sql, TransactionSql } from 'postgres';
 import { createDebug } from '../debug.js';
+import { count, sample } from '../metrics/process-metrics.js';
 import { keptMark, markSql, type SchemaMark, type SchemaOwner } from './marks.js';
 import { poolPairNames, type SchemaPairNames } from './names.js';
 import { assembleSetupText, explainSetupError, loadSetupFunction, setupFileParts, type PairSetup, type SetupFunction } from './setup.js';
@@ -62,6 +63,13 @@ export class SchemaPool {
 
   /** Creates a pair with its setup in one transaction (one round trip unless a setup module runs), marked with `state`. */
   private async build(sql: Sql, names: SchemaPairNames, state: SchemaMark['state']): Promise<void> {
+    const started = performance.now();
+    await this.buildNow(sql, names, state);
+    count('pairsMade');
+    sample('buildMs', performance.now() - started);
+  }
+
+  private async buildNow(sql: Sql, names: SchemaPairNames, state: SchemaMark['state']): Promise<void> {
     assertPlain(names.source, names.destination);
     const setupFn = await this.loadSetup();
     const mark = this.mark(state, names.source);

@@ -197,20 +197,24 @@ export async function sweepSuiteDatabases(sql: Sql, role: string, runId: string,
  * At the end of a run, before its lease on `server` goes: drops every schema pair and database the
  * run's workers left (they are done), except those kept on failure, and the databases its suite
  * made as the worker role ({@link sweepSuiteDatabases}). Never throws: a failed sweep is logged,
- * and what it left is swept later as a dead run's.
+ * and what it left is swept later as a dead run's. `first` runs on the sweep's connection before
+ * anything is dropped (the run's statistics are read there). Resolves with how many it dropped.
  */
-export async function sweepRun(server: ServerInfo, runId: string, options: Pick<ResolvedOptions, 'workerDatabase' | 'workerUser'>): Promise<void> {
+export async function sweepRun(server: ServerInfo, runId: string, options: Pick<ResolvedOptions, 'workerDatabase' | 'workerUser'>, first?: (sql: Sql) => Promise<void>): Promise<number> {
   // A server this process saw go away holds nothing to drop; connecting would only wait.
-  if (isServerGone()) return;
+  if (isServerGone()) return 0;
   const { default: postgres } = await import('postgres');
-  const sql = postgres(connectionUrl(server), { max: 1, onnotice: () => {}, connect_timeout: 5 });
+  const sql = postgres(connectionUrl(server), { max: 1, onnotice: () => {}, connect_timeout: 5, connection: { application_name: `pgdock sweep ${process.pid}` } });
   try {
+    await first?.(sql).catch((err: Error) => runLog('reading the run\'s statistics failed: %s', redactSecrets(err.message)));
     const ours: Doom = (mark) => mark.owner.run === runId;
     const dropped = [...(await sweepSchemas(sql, ours)), ...(await sweepDatabases(sql, ours, true))];
     if (options.workerDatabase && options.workerUser) dropped.push(...(await sweepSuiteDatabases(sql, options.workerUser, runId, server.provider)));
     if (dropped.length) runLog('dropped %d schema(s) left by run %s', dropped.length, runId);
+    return dropped.length;
   } catch (err) {
     runLog('could not sweep schemas of run %s: %s', runId, redactSecrets((err as Error).message));
+    return 0;
   } finally {
     await sql.end({ timeout: 1 });
   }

@@ -1,6 +1,7 @@
 // The one way pgdock builds a template database (test databases' and worker databases'). Covered by
 // spec/integration/isolation/template.spec.ts, and end to end by spec/e2e/worker-database.spec.ts
 // ("builds the template once", "a broken setup") and spec/e2e/schema-pairs.spec.ts (isolation: 'database').
+import { sample } from '../metrics/process-metrics.js';
 import postgres, { type Sql } from 'postgres';
 import type { DebugLog } from '../debug.js';
 import { PgdockError } from '../errors.js';
@@ -58,6 +59,7 @@ export async function ensureTemplate(admin: Sql, spec: TemplateSpec): Promise<vo
       if (failed?.pair === 'template-failed' && failed.owner.run === mark.owner.run && failed.error) throw PgdockError.fromJSON(failed.error);
     }
     log('building template %s', name);
+    const started = performance.now();
     await dropDatabase(conn, building);
     await conn.unsafe(`create database ${quoteIdentifier(building)}${spec.owner ? ` owner ${quoteIdentifier(spec.owner)}` : ''}`);
     const login: DatabaseLogin = { ...spec.login, database: building };
@@ -78,6 +80,7 @@ export async function ensureTemplate(admin: Sql, spec: TemplateSpec): Promise<vo
     // Nobody may be connected to a template that is cloned.
     await endSessions(conn, building);
     await whenUnused(conn, `alter database ${quoteIdentifier(building)} rename to ${quoteIdentifier(name)}`);
+    sample('templateMs', performance.now() - started);
     await conn.unsafe(`${markSql('database', name, mark)}; ${privateDatabaseSql(name)}`);
     log('template %s built', name);
   } finally {

@@ -1,4 +1,5 @@
 // Covered by spec/integration/mocha/register.spec.ts.
+import { claimed as noteClaim, count, released, waited } from '../metrics/process-metrics.js';
 import postgres, { type Sql } from 'postgres';
 import { currentOwner } from '../isolation/marks.js';
 import { resolvePairSetup } from '../isolation/setup.js';
@@ -85,20 +86,27 @@ export function createPgScope(runnable: () => TimedRunnable | undefined): PgScop
   const perDatabase = (): boolean => processOptions().isolation === 'database';
   /** A new pair from the pool, named after the test; the wait is given back to its timeout. */
   const claimNew = (): HeldPair => {
+    const asked = performance.now();
+    const held = claimFromPool();
+    noteClaim(performance.now() - asked);
+    if (held.database) count('databasesClaimed');
+    return held;
+  };
+  const claimFromPool = (): HeldPair => {
     const r = runnable();
     const title = r?.testTitle ?? r?.title ?? 'test';
     used = true;
     throwIfServerGone();
     if (!perDatabase()) {
       const ready = takeLocalPair();
-      if (ready) return { ...ready, title, local: true };
+      if (ready) return { ...ready, title, local: true }; // no wait: taken from what this thread built ahead
       const setup = resolvePairSetup(processOptions());
       // A cold worker's first pair: built by the thread that acquires the server, in the same wait. Not
       // with a setup module (it runs on the test's thread, where mocha's --require loaders are), nor
       // without a pool of this process's own to release it to.
       if (!currentServer() && !startFailed() && !handedServer() && !setup.module && processOptions().poolSize >= 1) {
         const names = testPairNames();
-        if (acquireNow(r, { setup, owner: currentOwner(), names })) return { ...names, title, local: true };
+        if (acquireNow(r, { setup, owner: currentOwner(), names })) return { ...names, title, local: true }; // its wait is the server's
       }
     }
     // The pool thread: nothing was ready here (the first pair's build failed: it reports why), or database isolation.
@@ -108,6 +116,7 @@ export function createPgScope(runnable: () => TimedRunnable | undefined): PgScop
     const started = Date.now();
     processPairs(where).claim(names);
     extendTimeout(r, Date.now() - started);
+    waited('pairsMs', Date.now() - started);
     return { ...names, title, local: false };
   };
   /** Drops a pair in the background, or keeps it renamed to carry its test's title; returns the names it is kept under. */
@@ -116,6 +125,8 @@ export function createPgScope(runnable: () => TimedRunnable | undefined): PgScop
     const keepAs = keepFor && !names.database ? schemaPairNames(title, pairNonce(names.source)) : undefined;
     if (fromHere) releaseLocalPair(names, keepFor, keepAs);
     else releaseThreadPair(names, keepFor, keepAs);
+    released(Boolean(keepFor));
+    if (names.database && keepFor) count('databasesKept');
     return keepAs ?? names;
   };
   const claimed = (): HeldPair => (pair ??= claimNew());

@@ -3,7 +3,10 @@ import type { Context, RootHookObject } from 'mocha';
 import { takeUnawaitedAssertions } from '../chai/deferred.js';
 import { nameGoneServer } from '../server/server-gone.js';
 import { beginTest, enablePg, endFile, endTest, installPg, testScope } from './mocha-scopes.js';
-import { attachWarm, closeProcessClient, closeProcessPairs, keptPairsWritten, queryLog, readyLocalPair } from './process-pg.js';
+import { attachWarm, closeProcessClient, closeProcessPairs, currentServer, keptPairsWritten, processOptions, queryLog, readyLocalPair } from './process-pg.js';
+import { count, waited } from '../metrics/process-metrics.js';
+import { flushMetrics, recordForRun } from '../metrics/metrics-files.js';
+import { mochaMode } from './mocha-mode.js';
 import { afterWorkerTest } from './process-start.js';
 import { failureContext, loadAddContext } from './report-context.js';
 import { snapshotReports, snapshotUpdate } from './snapshot-tests.js';
@@ -32,15 +35,33 @@ function hookWait(context: Context): number {
   return timeout > 0 ? Math.min(timeout / 2, 1_000) : 1_000;
 }
 
+/** A root hook's wait for a pair built ahead, counted as this process's wait for pairs. */
+function pairWait(wait: Promise<void> | undefined): Promise<void> | undefined {
+  if (!wait) return undefined;
+  const started = performance.now();
+  return wait.then(() => waited('pairsMs', performance.now() - started));
+}
+
+/** This process's figures go to the run's folder (merged by mocha's main process at the end of the run). */
+function recordThisProcess(): void {
+  const { role } = mochaMode();
+  if (role === 'outside') return;
+  try {
+    recordForRun(processOptions().stateDir, role === 'parallel-main' ? 'main' : role);
+  } catch {
+    // bad options are reported where they are first used
+  }
+}
+
 const rootHooks = {
   beforeAll(this: Context): Promise<void> | undefined {
     installPg(this);
-    return readyLocalPair(hookWait(this));
+    return pairWait(readyLocalPair(hookWait(this)));
   },
   beforeEach(this: Context): Promise<void> | undefined {
     beginTest(this.currentTest);
     queryLog.reset();
-    return readyLocalPair(hookWait(this));
+    return pairWait(readyLocalPair(hookWait(this)));
   },
   async afterEach(this: Context): Promise<void> {
     const test = this.currentTest;
@@ -63,6 +84,8 @@ const rootHooks = {
       await nameGoneServer(this, 'file');
       await closeProcessClient();
       endFile();
+      count('files');
+      flushMetrics();
     }
   },
 };
@@ -70,6 +93,7 @@ const rootHooks = {
 /** Mocha reads this after every `--require` module has loaded, in every process that loads the plugin. */
 export function mochaHooks(): RootHookObject {
   enablePg();
+  recordThisProcess();
   return rootHooks;
 }
 
@@ -78,16 +102,29 @@ export async function mochaGlobalSetup(): Promise<void> {
   // Loaded here, not at import: workers (which never run this) need none of it.
   const { beginRun } = await import('./run-lifecycle.js');
   beginRun();
+  recordThisProcess();
   await attachWarm();
+  const server = currentServer();
+  if (server && (processOptions().metrics || processOptions().metricsFile)) {
+    const { readBaseline } = await import('./run-totals.js');
+    readBaseline(server);
+  }
 }
 
 /** Runs once in mocha's main process after all workers finished: drops the run's pairs, releases its lease. */
 export async function mochaGlobalTeardown(): Promise<void> {
   const { endRun, stopSignalCleanup } = await import('./run-lifecycle.js');
+  let over: string[] | undefined;
   try {
     await closeProcessPairs();
-    await endRun();
+    const end = await endRun();
+    const { reportRun } = await import('./run-report.js');
+    over = await reportRun(processOptions(), end);
   } finally {
     stopSignalCleanup();
+  }
+  if (over?.length) {
+    const { budgetError, failRun } = await import('./run-report.js');
+    failRun(budgetError(over));
   }
 }

@@ -2,6 +2,7 @@
 // use), its client, and its pools of pairs (its own, built ahead on this thread, and the pool thread).
 // Covered by spec/integration/mocha/register.spec.ts, spec/integration/isolation/schema-pool.spec.ts
 // and end to end by spec/e2e/shared-server.spec.ts.
+import { waited } from '../metrics/process-metrics.js';
 import postgres, { type Sql } from 'postgres';
 import { acquireServerSync, type FirstPair } from '../sync/acquire-sync.js';
 import { resolveOptions, type ResolvedOptions } from '../config/options.js';
@@ -81,6 +82,7 @@ export function acquireNow(runnable: TimedRunnable | undefined, first?: FirstPai
     throw err;
   } finally {
     extendTimeout(runnable, Date.now() - started);
+    waited('serverMs', Date.now() - started);
   }
 }
 

@@ -1,5 +1,6 @@
 // Covered by spec/e2e/worker-database.spec.ts, spec/e2e/recipes.spec.ts (setup files see PG*) and
 // spec/e2e/worker-capacity.spec.ts (names and the jobs ceiling checked once, in the main process).
+import { count, waited } from '../metrics/process-metrics.js';
 import type { Test } from 'mocha';
 import { resolveOptions, type ResolvedOptions } from '../config/options.js';
 import type { WorkerDatabase } from '../isolation/worker-database.js';
@@ -54,8 +55,12 @@ export async function prepareProcess(): Promise<void> {
   }
   const { createWorkerDatabase, exportWorkerEnv } = await import('../isolation/worker-database.js');
   let db;
+  const asked = performance.now();
   try {
     db = await createWorkerDatabase(options, mode);
+    waited('databasesMs', performance.now() - asked);
+    count('databasesMade');
+    count('databasesClaimed');
   } catch (err) {
     // A serial run ends here without mocha's global teardown: give up what this run acquired.
     if (mode.role !== 'worker') {

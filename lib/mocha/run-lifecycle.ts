@@ -1,4 +1,6 @@
 // Covered by spec/e2e/lifecycle.spec.ts (end of run, Ctrl-C).
+import { runTotals } from './run-totals.js';
+import type { PostgresTotals } from '../metrics/postgres-totals.js';
 import { createDebug } from '../debug.js';
 import { resolveOptions } from '../config/options.js';
 import { forgetProviderChoice } from '../server/choose-provider.js';
@@ -9,8 +11,16 @@ import { beginManagedRun, currentRun } from '../coordination/run-identity.js';
 const log = createDebug('run');
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
-let ending: Promise<void> | undefined;
+/** What the end of a run found: how many of its schemas and databases the sweep dropped, and the server's statistics for it. */
+export interface RunEnd {
+  swept: number;
+  postgres: PostgresTotals | null;
+  startedAt: number;
+}
+
+let ending: Promise<RunEnd> | undefined;
 let active = false;
+let startedAt = Date.now();
 let onSignal: ((signal: NodeJS.Signals) => void) | undefined;
 
 /**
@@ -20,6 +30,7 @@ let onSignal: ((signal: NodeJS.Signals) => void) | undefined;
 export function beginRun(): void {
   if (active) return;
   active = true;
+  startedAt = Date.now();
   const run = beginManagedRun();
   log('run %s begins (main pid %d)', run.runId, run.ownerPid);
   ending = undefined;
@@ -39,15 +50,22 @@ export function beginRun(): void {
 }
 
 /** In mocha's main process, after all workers are done: sweep what the run left and release its leases (once). */
-export function endRun(): Promise<void> {
+export function endRun(): Promise<RunEnd> {
   ending ??= (async () => {
+    const end: RunEnd = { swept: 0, postgres: null, startedAt };
     const run = currentRun();
-    if (!run.managed) return;
+    if (!run.managed) return end;
     const options = resolveOptions();
     forgetProviderChoice(options, run.runId);
-    // Each server's leftovers of this run are swept before its lease goes (the last lease may remove it).
-    const { removed } = await releaseRunLeases(options, run.runId, (server) => sweepRun(server, run.runId, options));
+    // Each server's leftovers of this run are swept before its lease goes (the last lease may remove it);
+    // the run's statistics are read first, on the sweep's connection, while its databases still exist.
+    const { removed } = await releaseRunLeases(options, run.runId, async (server) => {
+      end.swept += await sweepRun(server, run.runId, options, options.metrics || options.metricsFile ? async (sql) => {
+        end.postgres ??= await runTotals(sql, server, run.runId, startedAt);
+      } : undefined);
+    });
     if (removed.length > 0) log('removed %d server(s) at the end of run %s', removed.length, run.runId);
+    return end;
   })().finally(() => {
     active = false;
   });

@@ -1,4 +1,5 @@
 import { createDebug } from '../debug.js';
+import { serverStarted } from '../metrics/process-metrics.js';
 import { ErrorCodes, PgdockError, redactSecrets } from '../errors.js';
 import { withFileLock } from '../coordination/file-lock.js';
 import { ensureStateDir as ensureWritableDir } from '../coordination/private-dir.js';
@@ -32,6 +33,7 @@ function toPgdockError(err: unknown): PgdockError {
  * Outside the lock: prove a cached server with a SQL round trip; if it is gone, lead again.
  */
 export async function acquireServerFor(resolved: ResolvedOptions, run: RunIdentity): Promise<ServerInfo> {
+  const asked = performance.now();
   ensureWritableDir(resolved.stateDir, resolved);
   const options: ServerOptions = await chooseProvider(resolved, run);
   const provider = await loadProvider(options.provider);
@@ -65,7 +67,10 @@ export async function acquireServerFor(resolved: ResolvedOptions, run: RunIdenti
     );
     // The round trip that proves a cached server answers also records the lease where every run sees it.
     const answered = info.provider === 'external' ? !cached || (await probeSql(info)) : await recordServerLease(info, leaseFor(run));
-    if (answered) return info;
+    if (answered) {
+      serverStarted({ provider: info.provider, start: cached ? 'warm' : 'cold', readyMs: Math.round(performance.now() - asked) });
+      return info;
+    }
     log('cached %s server %s did not answer; rebuilding from what the provider knows', info.provider, info.containerId?.slice(0, 12) ?? info.pid);
     distrust = info.containerId;
   }
@@ -88,6 +93,7 @@ export async function attachWarmServer(resolved: ResolvedOptions, run: RunIdenti
     };
     const found = candidates.filter((provider) => isReady({ ...resolved, provider }));
     if (found.length === 0) return undefined;
+    const asked = performance.now();
     ensureWritableDir(resolved.stateDir, resolved);
     const options: ServerOptions = await chooseProvider(resolved, run);
     if (!found.includes(options.provider)) return undefined; // say Docker stopped answering since: the first test starts what the run chose
@@ -105,7 +111,9 @@ export async function attachWarmServer(resolved: ResolvedOptions, run: RunIdenti
     );
     if (!info) return undefined;
     const answered = info.provider === 'external' ? await probeSql(info) : await recordServerLease(info, leaseFor(run));
-    return answered ? info : undefined;
+    if (!answered) return undefined;
+    serverStarted({ provider: info.provider, start: 'warm', readyMs: Math.round(performance.now() - asked) });
+    return info;
   } catch (err) {
     log('no warm attach: %s', redactSecrets((err as Error)?.message ?? String(err)));
     return undefined;

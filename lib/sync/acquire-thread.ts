@@ -1,7 +1,7 @@
 // Covered by spec/integration/mocha/register.spec.ts and spec/e2e/shared-server.spec.ts.
 // Runs in a worker thread for acquireServerSync: the async protocol on its own event loop.
 // Only worker_threads is imported statically, so even a failed import is reported back.
-import { workerData } from 'node:worker_threads';
+import { threadId, workerData } from 'node:worker_threads';
 import type { FirstPair } from './acquire-sync.js';
 import type { BridgeData } from './bridge.js';
 import { answerer } from './thread-answer.js';
@@ -34,8 +34,12 @@ try {
   const { acquireServerFor } = await import('../server/acquire-server.js');
   const { resolveOptions } = await import('../config/options.js');
   const { currentRun } = await import('../coordination/run-identity.js');
-  const info = await acquireServerFor(resolveOptions(input as never), currentRun());
+  const { flushMetrics, recordForRun } = await import('../metrics/metrics-files.js');
+  const resolved = resolveOptions(input as never);
+  recordForRun(resolved.stateDir, 'thread', threadId);
+  const info = await acquireServerFor(resolved, currentRun());
   const pairBuilt = pair ? await buildFirstPair(info, pair) : false;
+  flushMetrics();
   finish({ ok: true, info, pairBuilt });
 } catch (err) {
   const { PgdockError } = await import('../errors.js');

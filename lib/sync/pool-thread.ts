@@ -2,7 +2,7 @@
 // The pair pool's own thread: it keeps prepared pairs topped up in the background and answers
 // claims, while the test's thread waits only for the rename. Imports are inside the try so that
 // any failure is answered rather than hanging the waiting thread.
-import { workerData } from 'node:worker_threads';
+import { threadId, workerData } from 'node:worker_threads';
 import type { BridgeData } from './bridge.js';
 import type { PairRequest, PairThreadData } from './schema-pairs.js';
 import { answerer } from './thread-answer.js';
@@ -27,7 +27,14 @@ try {
   const { sweepDatabases, sweepSchemas } = await import('../isolation/sweep.js');
   const { connectionUrl } = await import('../server/server-info.js');
   const { createDebug } = await import('../debug.js');
+  const { flushMetrics, recordForRun } = await import('../metrics/metrics-files.js');
+  const { resolveOptions } = await import('../config/options.js');
   const log = createDebug('pairs');
+  try {
+    recordForRun(resolveOptions().stateDir, 'thread', threadId);
+  } catch {
+    // options are checked (and reported) by the test's thread
+  }
   const url = connectionUrl(server);
   const named = { application_name: `pgdock pool-thread ${process.pid}` };
   const claimSql = postgres(url, { max: 1, onnotice: () => {}, connection: named });
@@ -55,6 +62,7 @@ try {
       } else {
         await ready;
         await pool.close();
+        flushMetrics();
         await Promise.all([claimSql.end({ timeout: 1 }), workSql.end({ timeout: 1 })]);
         reply({ ok: true, result: 'closed' });
         port.close();
