@@ -6,3 +6,4 @@ export type { PgContext } from './mocha/pg-context.js';
 export { renderFixture, knownPlaceholders, type FixtureValues, type RenderedFixture } from './fixtures/fixtures.js';
 export { prepareOnce, type PrepareInputs, type PrepareOnceOptions } from './prepare/prepare-once.js';
 export { pg } from './mocha/current-context.js';
+export { startProcess, type StartedProcess, type StartProcessOptions, type ProcessExit, type ReadyCheck } from './processes/start-process.js';

@@ -7,6 +7,7 @@ import { closeProcessClient, keptPairsWritten } from './process-pg.js';
 import { setAssertionHost } from '../chai/host.js';
 import type { SnapshotTest } from '../chai/host.js';
 import { beginSnapshotTest } from './snapshot-tests.js';
+import { processOutputEntries, setProcessOwnerResolver, stopProcessesOf, type ProcessOwner } from '../processes/process-scopes.js';
 
 /**
  * Which pair a Mocha runnable sees as `this.pg` (and `pg`): a test and its `beforeEach`/`afterEach`
@@ -19,6 +20,8 @@ const suites = new Map<Suite, PgScope>();
 /** The runnable that started last: what a `this`-free `pg` belongs to. */
 let running: Runnable | undefined;
 const tracked = new WeakSet<Context>();
+/** Suites whose last hook (processes, then pair) is appended. */
+const ending = new WeakSet<Suite>();
 
 const NOT_RUNNING =
   'pgdock: `this.pg` and `pg` can only be used while a test or hook runs (inside it(), beforeEach(), afterEach(), before() or after()), not while a spec file loads or after its test has ended.';
@@ -41,11 +44,21 @@ function suiteScope(suite: Suite, hook: Runnable, create: boolean): PgScope | un
   let scope = suites.get(suite);
   if (scope || !create) return scope;
   const title = suite.title || basename(hook.file ?? 'file').replace(/\.[cm]?[jt]s$/, '').replace(/\.spec$|\.test$/, '');
-  const created = createPgScope(() => timed(title));
-  scope = created;
-  suites.set(suite, created);
-  // Appended now, so it runs after every `after` hook the suite has (Mocha reads the list as it goes).
+  scope = createPgScope(() => timed(title));
+  suites.set(suite, scope);
+  endSuiteLast(suite);
+  return scope;
+}
+
+/** Appended once, so it runs after every `after` hook the suite has (Mocha reads the list as it goes): the suite's processes stop, then its pair goes. */
+function endSuiteLast(suite: Suite): void {
+  if (ending.has(suite)) return;
+  ending.add(suite);
   suite.afterAll("pgdock drops this suite's pair", async function () {
+    ending.delete(suite);
+    await stopProcessesOf(suite, hookTimeout(this));
+    const created = suites.get(suite);
+    if (!created) return;
     suites.delete(suite);
     created.finish(suite.tests.some((t) => t.state === 'failed'));
     await keptPairsWritten();
@@ -54,7 +67,34 @@ function suiteScope(suite: Suite, hook: Runnable, create: boolean): PgScope | un
       endFile();
     }
   });
-  return scope;
+}
+
+function hookTimeout(hook: Context): { timeout(ms?: number): number } {
+  return { timeout: (ms?: number) => (ms === undefined ? hook.timeout() : (hook.timeout(ms), ms)) };
+}
+
+/** Whose processes `startProcess()` starts now: the running test's, or the suite's in its `before`/`after` hooks. */
+function processOwnerOf(runnable: Runnable | undefined): ProcessOwner | undefined {
+  if (!runnable) return undefined;
+  const timeout = (ms?: number): number => (ms === undefined ? runnable.timeout() : (runnable.timeout(ms), ms));
+  if (isSuiteHook(runnable)) {
+    if (!runnable.parent) return undefined;
+    endSuiteLast(runnable.parent);
+    return { key: runnable.parent, timeout };
+  }
+  return test ? { key: test.scope, timeout } : undefined;
+}
+
+/** Root `afterEach`: the test's processes stop (before its pair goes: they may be using it). */
+export function stopTestProcesses(hook: Context): Promise<void> {
+  return test ? stopProcessesOf(test.scope, hookTimeout(hook)) : Promise.resolve();
+}
+
+/** The failing test's processes' recent output, then its suites' (outermost last). */
+export function processOutputOf(current: Test | undefined): { title: string; value: string }[] {
+  const keys: object[] = test ? [test.scope] : [];
+  for (let suite = current?.parent; suite; suite = suite.parent) keys.push(suite);
+  return processOutputEntries(keys);
 }
 
 function scopeOf(runnable: Runnable | undefined, create = true): PgScope | undefined {
@@ -112,6 +152,7 @@ export function installPg(root: Context): void {
  */
 export function enablePg(): void {
   setContextResolver(() => contextOf(running));
+  setProcessOwnerResolver(() => processOwnerOf(running));
   setAssertionHost({
     sql: () => scopeOf(running)?.context.sql,
     isPgdockName: (name) => scopeOf(running, false)?.names.get(name),

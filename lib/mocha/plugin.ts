@@ -2,7 +2,7 @@
 import type { Context, RootHookObject } from 'mocha';
 import { takeUnawaitedAssertions } from '../chai/deferred.js';
 import { nameGoneServer } from '../server/server-gone.js';
-import { beginTest, enablePg, endFile, endTest, installPg, testScope } from './mocha-scopes.js';
+import { beginTest, enablePg, endFile, endTest, installPg, processOutputOf, stopTestProcesses, testScope } from './mocha-scopes.js';
 import { attachWarm, closeProcessClient, closeProcessPairs, keptPairsWritten, queryLog, readyLocalPair } from './process-pg.js';
 import { afterWorkerTest } from './process-start.js';
 import { failureContext, loadAddContext } from './report-context.js';
@@ -13,8 +13,9 @@ async function addFailureContext(context: Context): Promise<void> {
   const scope = testScope();
   if (!scope) return;
   const { server, pair } = scope.describe();
-  const addContext = server || pair || queryLog.entries.length ? await loadAddContext() : null;
-  if (addContext) for (const entry of await failureContext(server, pair, queryLog.entries)) addContext(context, entry);
+  const processes = processOutputOf(context.currentTest);
+  const addContext = server || pair || queryLog.entries.length || processes.length ? await loadAddContext() : null;
+  if (addContext) for (const entry of [...(await failureContext(server, pair, queryLog.entries)), ...processes]) addContext(context, entry);
 }
 
 /** An SQL assertion nobody awaited checked nothing: the test fails, not the hook (which would skip the rest of the suite). */
@@ -46,6 +47,7 @@ const rootHooks = {
     const test = this.currentTest;
     await nameGoneServer(this, 'test');
     if (test?.state === 'failed') await addFailureContext(this);
+    await stopTestProcesses(this);
     await afterWorkerTest(test);
     endTest(test?.state === 'failed', test?.err);
     failUnawaited(this);
