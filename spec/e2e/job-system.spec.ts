@@ -63,7 +63,7 @@ describe('job system E2E: a coordinator and workers as real processes (fixtures/
     // Must fail: a job that never ran has no lifecycle, so the assertion below cannot pass vacuously.
     await shouldFail(expect(jobs.events(copy)).to.have.ordered.rows(lifecycle('w1', 'completed')), 'missing rows (3):');
 
-    await jobs.worker('w1', address);
+    const worker = await jobs.worker('w1', address);
     await jobs.waitFor(copy, 'completed');
     await jobs.waitFor(fail, 'failed');
     await expect(jobs.events(copy)).to.have.ordered.rows(lifecycle('w1', 'completed'));
@@ -79,6 +79,8 @@ describe('job system E2E: a coordinator and workers as real processes (fixtures/
     ]);
     await expect(sql`select count(*)::int as timed from ${sql(source)}.jobs where finished_at >= started_at`).to.have.rows([{ timed: 2 }]);
     await expect(`${destination}.orders`).to.have.rows([{ id: 1, item: 'apple', amount: '1.5' }, { id: 2, item: 'pear', amount: 2 }, { id: 3, item: 'fig', amount: 0.25 }]);
+    // An idle worker exits 0 on SIGTERM, well within the stop grace (no SIGKILL needed).
+    expect(await worker.stop()).to.deep.equal({ code: 0, signal: null });
   });
 
   it('a worker killed mid-job (SIGKILL): its job is re-queued and completed by the other worker', async function () {
