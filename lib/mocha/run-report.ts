@@ -35,7 +35,8 @@ export async function reportRun(options: ResolvedOptions, end: RunEnd): Promise<
   const metrics: RunMetrics = mergeRunMetrics(readRunMetrics(dir), { runId: run.runId, startedAt: end.startedAt, swept: end.swept, postgres: end.postgres });
   removeRunMetrics(dir);
   const line = summaryLine(metrics);
-  if (options.metrics) process.stderr.write(`${line}\n`);
+  // A run that never used a server (unit tests only) has nothing to say.
+  if (options.metrics && (metrics.server || metrics.pairs.made || metrics.databases.made)) process.stderr.write(`${line}\n`);
   if (options.metricsFile) {
     mkdirSync(dirname(options.metricsFile), { recursive: true });
     writeFileSync(options.metricsFile, `${JSON.stringify(metrics, null, 2)}\n`);
