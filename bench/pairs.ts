@@ -11,6 +11,8 @@ import { resolveOptions } from '../lib/config/options.js';
 import { schemaPairNames } from '../lib/isolation/names.js';
 import { PairClient } from '../lib/sync/schema-pairs.js';
 import { LocalPairs } from '../lib/mocha/local-pairs.js';
+import { claimed, released } from '../lib/metrics/process-metrics.js';
+import { recordForRun, removeRunMetrics, runMetricsDir } from '../lib/metrics/metrics-files.js';
 import { connectionUrl, type ServerInfo } from '../lib/server/server-info.js';
 import { median, percentile, round } from './stats.js';
 
@@ -34,7 +36,7 @@ interface Figures {
  * Simulated tests through the warm path: pairs built ahead on this thread (LocalPairs), the root
  * beforeEach's wait for one, then the test's synchronous take and its release.
  */
-async function ownThread(url: string, info: ServerInfo, files: string[], paceMs: number): Promise<Figures> {
+async function ownThread(url: string, info: ServerInfo, files: string[], paceMs: number, recorded = false): Promise<Figures> {
   const pairs = new LocalPairs(info, { sourceFiles: files, destinationFiles: files, key: `bench-local-${files.length}-${paceMs}` },
     { pid: process.pid, pidStart: processStartTime(process.pid), host: hostname(), run: 'bench' }, resolveOptions({}, {}).poolSize);
   const sql = postgres(url, { max: 1, onnotice: () => {} });
@@ -47,13 +49,22 @@ async function ownThread(url: string, info: ServerInfo, files: string[], paceMs:
       figures.hookWait!.push(performance.now() - t);
       const testStart = performance.now();
       t = performance.now();
-      const names = pairs.take();
+      let names;
+      if (recorded) {
+        // As this.pg's claim does it with run metrics on: timed, and the time recorded.
+        const asked = performance.now();
+        names = pairs.take();
+        claimed(performance.now() - asked);
+      } else {
+        names = pairs.take();
+      }
       figures.acquire.push(performance.now() - t);
       if (!names) throw new Error('no pair was ready after the hook waited for one');
       await sql.unsafe(files.length ? `insert into ${names.source}.t0 (name) values ('x')` : `create table ${names.source}.t (v int)`);
       await work(sql, paceMs - (performance.now() - testStart));
       t = performance.now();
       pairs.release(names);
+      if (recorded) released(false);
       figures.release.push(performance.now() - t);
     }
   } finally {
@@ -157,6 +168,34 @@ function row(label: string, values: number[]): string {
   return `| ${label.padEnd(52)} | ${String(round(median(values), 2)).padStart(7)} | ${String(round(percentile(values, 95), 2)).padStart(7)} |`;
 }
 
+/**
+ * The warm claim without and with run metrics recorded (#19: recording must not show in a claim),
+ * in interleaved rounds; the recording run writes its file to a run folder of its own, removed after.
+ */
+async function recordingCompared(url: string, info: ServerInfo, scratch: string): Promise<{ emptyLocal: Figures; emptyLocalRecorded: Figures }> {
+  const plain: Figures = { acquire: [], release: [], hookWait: [] };
+  const recorded: Figures = { acquire: [], release: [], hookWait: [] };
+  process.env.PGDOCK_RUN_ID = `bench-${process.pid}`;
+  process.env.PGDOCK_RUN_PID = String(process.pid);
+  const stateDir = join(scratch, 'state');
+  recordForRun(stateDir, 'serial');
+  try {
+    for (let round = 0; round < 4; round++) {
+      for (const [into, record] of [[plain, false], [recorded, true]] as const) {
+        const f = await ownThread(url, info, [], PACE_MS, record);
+        into.acquire.push(...f.acquire);
+        into.release.push(...f.release);
+        into.hookWait!.push(...f.hookWait!);
+      }
+    }
+  } finally {
+    removeRunMetrics(runMetricsDir(stateDir, `bench-${process.pid}`));
+    delete process.env.PGDOCK_RUN_ID;
+    delete process.env.PGDOCK_RUN_PID;
+  }
+  return { emptyLocal: plain, emptyLocalRecorded: recorded };
+}
+
 async function main(): Promise<void> {
   const scratch = mkdtempSync(join(tmpdir(), 'pgdock-bench-pairs-'));
   writeFileSync(join(scratch, 'package.json'), '{"name":"bench-pairs"}');
@@ -169,7 +208,7 @@ async function main(): Promise<void> {
   try {
     const results = {
       idleSelect: await idleSelect(sql),
-      emptyLocal: await ownThread(url, info, [], PACE_MS),
+      ...(await recordingCompared(url, info, scratch)),
       tenLocal: await ownThread(url, info, [setupFile], PACE_MS),
       tenLocalBackToBack: await ownThread(url, info, [setupFile], 0),
       tenLocalPropertyCases: await ownThread(url, info, [setupFile], 2),
@@ -190,6 +229,7 @@ async function main(): Promise<void> {
       `|${'-'.repeat(54)}|${'-'.repeat(9)}|${'-'.repeat(9)}|`,
       row('warm claim (built ahead, own thread), empty pair', results.emptyLocal.acquire),
       row('  its root beforeEach waited, empty pair', results.emptyLocal.hookWait!),
+      row('warm claim, empty pair, run metrics recorded (#19)', results.emptyLocalRecorded.acquire),
       row('warm claim, pair with 10 tables each', results.tenLocal.acquire),
       row('  its root beforeEach waited, 10 tables', results.tenLocal.hookWait!),
       row('warm claim, 10 tables, tests back to back (0 ms)', results.tenLocalBackToBack.acquire),
@@ -211,7 +251,7 @@ async function main(): Promise<void> {
       row('baseline CREATE DATABASE ... TEMPLATE, 10 tables', results.tenTemplate.acquire),
       row('baseline DROP DATABASE, 10 tables', results.tenTemplate.release),
       '',
-      `targets: warm claim p50 <= 0.1 ms and p95 <= 1 ms, empty and 10-table pairs (#18); pool thread acquire p50 <= 1 ms and p95 <= 5 ms with tests of ${PACE_MS} ms; freshPair per property case p50 <= 2 ms (#17)`,
+      `targets: warm claim p50 <= 0.1 ms and p95 <= 1 ms, empty and 10-table pairs (#18), also with run metrics recorded (#19); pool thread acquire p50 <= 1 ms and p95 <= 5 ms with tests of ${PACE_MS} ms; freshPair per property case p50 <= 2 ms (#17)`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
     const summary = Object.fromEntries(Object.entries(results).map(([k, f]) => [k, {
@@ -225,7 +265,7 @@ async function main(): Promise<void> {
     process.stdout.write('wrote bench/results/pairs.json\n');
     const ok = (f: Figures) => median(f.acquire) <= 1 && percentile(f.acquire, 95) <= 5;
     const warmOk = (f: Figures) => median(f.acquire) <= 0.1 && percentile(f.acquire, 95) <= 1;
-    if (!ok(results.emptyPooled) || !ok(results.tenPooled) || !warmOk(results.emptyLocal) || !warmOk(results.tenLocal)) process.exitCode = 1;
+    if (!ok(results.emptyPooled) || !ok(results.tenPooled) || !warmOk(results.emptyLocal) || !warmOk(results.emptyLocalRecorded) || !warmOk(results.tenLocal)) process.exitCode = 1;
   } finally {
     await sql.end();
     await server.release();
