@@ -72,7 +72,21 @@ describe('CommonJS and ES module consumers', function () {
         expect(report.stats.passes, result.stdout + result.stderr).to.equal(6);
         expect(report.failures.map((f) => f.title)).to.deep.equal(['a wrong count fails', 'a wrong count fails']);
         for (const failure of report.failures) expect(failure.err.message).to.match(/to have 3 row\(s\) but it has 2$/);
+        expect(result.code, 'the two failures').to.equal(2);
+        expect(result.stderr.match(/^pgdock: \w+ server (cold|warm) /gm), 'one summary line, from the main process').to.have.length(1);
       });
     }
+
+    it(`${flavor}: ${tools}: the budget gate fails a run whose tests all pass, and passes it within its limits`, async function () {
+      const passing = SUITE.replace(/\n  it\('a wrong count fails'[\s\S]*?\n  }\);\n/, '\n');
+      const project = await newProject({ 'consumer.spec.js': HEADERS[flavor] + passing }, flavor);
+      const over = await project.mocha(['--parallel', '--jobs', '2'], { PGDOCK_BUDGET_CLAIM_P95_MS: '0' }).done;
+      expect(over.stdout, over.stderr).to.include('3 passing');
+      expect(over.code, `mocha ${flavor === 'cjs' ? '10 swallows a global teardown\'s error' : '12'}: the gate still fails the run`).to.equal(1);
+      expect(over.stderr).to.match(/ERR_PGDOCK_BUDGET_EXCEEDED[\s\S]*pair claim p95 \(3 claims\) was [\d.]+ ms, over the limit of 0 ms/);
+      const within = await project.mocha(['--parallel', '--jobs', '2'], { PGDOCK_BUDGET_CLAIM_P95_MS: '60000' }).done;
+      expect(within.code, within.stderr).to.equal(0);
+      expect(within.stderr).to.not.include('ERR_PGDOCK_BUDGET_EXCEEDED');
+    });
   }
 });
