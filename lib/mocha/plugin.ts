@@ -5,7 +5,6 @@ import { nameGoneServer } from '../server/server-gone.js';
 import { beginTest, enablePg, endFile, endTest, installPg, processOutputOf, stopTestProcesses, testScope } from './mocha-scopes.js';
 import { attachWarm, closeProcessClient, closeProcessPairs, currentServer, keptPairsWritten, processOptions, queryLog, readyLocalPair } from './process-pg.js';
 import { count, waited } from '../metrics/process-metrics.js';
-import { flushMetrics, recordForRun } from '../metrics/metrics-files.js';
 import { mochaMode } from './mocha-mode.js';
 import { afterWorkerTest } from './process-start.js';
 import { failureContext, loadAddContext } from './report-context.js';
@@ -43,12 +42,18 @@ function pairWait(wait: Promise<void> | undefined): Promise<void> | undefined {
   return wait.then(() => waited('pairsMs', performance.now() - started));
 }
 
-/** This process's figures go to the run's folder (merged by mocha's main process at the end of the run). */
-function recordThisProcess(): void {
+let metricsFiles: typeof import('../metrics/metrics-files.js') | undefined;
+
+/**
+ * This process's figures go to the run's folder (merged by mocha's main process at the end of the
+ * run). Loaded off the plugin's import (what it records meanwhile is kept in memory).
+ */
+async function recordThisProcess(): Promise<void> {
   const { role } = mochaMode();
   if (role === 'outside') return;
+  metricsFiles ??= await import('../metrics/metrics-files.js');
   try {
-    recordForRun(processOptions().stateDir, role === 'parallel-main' ? 'main' : role);
+    metricsFiles.recordForRun(processOptions().stateDir, role === 'parallel-main' ? 'main' : role);
   } catch {
     // bad options are reported where they are first used
   }
@@ -87,7 +92,7 @@ const rootHooks = {
       await closeProcessClient();
       endFile();
       count('files');
-      flushMetrics();
+      metricsFiles?.flushMetrics();
     }
   },
 };
@@ -95,7 +100,7 @@ const rootHooks = {
 /** Mocha reads this after every `--require` module has loaded, in every process that loads the plugin. */
 export function mochaHooks(): RootHookObject {
   enablePg();
-  recordThisProcess();
+  void recordThisProcess();
   return rootHooks;
 }
 
@@ -104,7 +109,7 @@ export async function mochaGlobalSetup(): Promise<void> {
   // Loaded here, not at import: workers (which never run this) need none of it.
   const { beginRun } = await import('./run-lifecycle.js');
   beginRun();
-  recordThisProcess();
+  await recordThisProcess();
   await attachWarm();
   const server = currentServer();
   if (server && (processOptions().metrics || processOptions().metricsFile)) {

@@ -78,7 +78,7 @@ describe('CommonJS and ES module consumers', function () {
     }
 
     it(`${flavor}: ${tools}: the budget gate fails a run whose tests all pass, and passes it within its limits`, async function () {
-      const passing = SUITE.replace(/\n  it\('a wrong count fails'[\s\S]*?\n  }\);\n/, '\n');
+      const passing = SUITE.replace(/\n {2}it\('a wrong count fails'[\s\S]*?\n {2}}\);\n/, '\n');
       const project = await newProject({ 'consumer.spec.js': HEADERS[flavor] + passing }, flavor);
       const over = await project.mocha(['--parallel', '--jobs', '2'], { PGDOCK_BUDGET_CLAIM_P95_MS: '0' }).done;
       expect(over.stdout, over.stderr).to.include('3 passing');
