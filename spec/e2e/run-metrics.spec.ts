@@ -188,4 +188,27 @@ describe('run metrics: what a run did, said once at its end', function () {
     expect(context[0]).to.deep.include({ title: 'pgdock: run summary', value: summaryLines(ran.stderr)[0] });
     expect((context[1]!.value as RunMetrics).pairs.claimed).to.equal(6);
   });
+
+  it('a pair claimed by a test whose worker was SIGKILLed is counted as leaked, and a leak budget of 0 says so', async function () {
+    mkdirSync(join(root, 'spec'), { recursive: true });
+    const fs = await import('node:fs');
+    fs.writeFileSync(join(root, 'spec', 'a-claims.spec.mjs'), budgetSpec);
+    // Past the half second a process may go without writing its record, then killed: no handler runs.
+    fs.writeFileSync(join(root, 'spec', 'b-dies.spec.mjs'), `describe('dies', function () {
+  it('claims a pair, then its worker is killed', async function () {
+    await this.pg.sql\`select \${this.pg.source}::text\`;
+    await new Promise((r) => setTimeout(r, 1500));
+    process.kill(process.pid, 'SIGKILL');
+  });
+});
+`);
+    const ran = await runMocha(['--parallel', '--jobs', '2', '--timeout', '60000', join(root, 'spec', 'a-claims.spec.mjs'), join(root, 'spec', 'b-dies.spec.mjs')], { ...env, PGDOCK_BUDGET_LEAKED_PAIRS: '0' });
+    const metrics = JSON.parse(readFileSync(env.PGDOCK_METRICS_FILE!, 'utf8')) as RunMetrics;
+    expect(ran.code, ran.stderr).to.not.equal(0);
+    expect(metrics.pairs.claimed).to.equal(7);
+    expect(metrics.pairs.leaked, 'the killed test never released its pair').to.equal(1);
+    expect(metrics.pairs.dropped).to.equal(6);
+    expect(ran.stderr).to.include('pairs leaked was 1, over the limit of 0');
+    expect(metrics.swept, 'the end-of-run sweep dropped the leaked pair (and those built ahead)').to.be.at.least(2);
+  });
 });
