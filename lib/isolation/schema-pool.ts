@@ -238,7 +238,9 @@ export class SchemaPool {
     this.closed = true;
     for (const waiter of this.waiters.splice(0)) waiter.fail(new Error('the schema pool closed'));
     await this.pump();
-    const left = this.ready.splice(0).flatMap((p) => [p.source, p.destination]);
+    const unused = this.ready.splice(0);
+    const left = unused.flatMap((p) => [p.source, p.destination]);
     if (left.length) await this.workSql.unsafe(dropSchemasSql(left));
+    count('pairsUnused', unused.length);
   }
 }

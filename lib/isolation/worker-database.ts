@@ -1,5 +1,6 @@
 // Covered end to end by spec/e2e/worker-database.spec.ts, spec/e2e/worker-role-attributes.spec.ts and
 // spec/faults/worker-isolation.spec.ts.
+import { serverStarted } from '../metrics/process-metrics.js';
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import postgres, { type Sql } from 'postgres';
@@ -112,7 +113,7 @@ function toSetupError(err: unknown): PgdockError {
 export async function createWorkerDatabase(options: ResolvedOptions, worker: WorkerSlot): Promise<WorkerDatabase> {
   checkJobsCeiling(options, worker.jobs);
   const run = currentRun();
-  const server = await acquireServerFor(options, run);
+  const server = await acquireServerFor(options, run, serverStarted);
   noteServer(server);
   const sql = admin(server);
   try {

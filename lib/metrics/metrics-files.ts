@@ -1,11 +1,12 @@
 // Covered by spec/unit/metrics/run-metrics.spec.ts and end to end by spec/e2e/run-metrics.spec.ts.
-import { readdirSync, rmSync, statSync } from 'node:fs';
+import { readdirSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensurePrivateDir } from '../coordination/private-dir.js';
 import { currentRun } from '../coordination/run-identity.js';
 import { readJson, writeJson } from '../coordination/state-file.js';
 import { createDebug } from '../debug.js';
-import { onChange, snapshot, takeChanged, type ThreadMetrics } from './process-metrics.js';
+import { isHistogram } from './histogram.js';
+import { recorder, type ThreadMetrics } from './process-metrics.js';
 
 const log = createDebug('metrics');
 
@@ -29,25 +30,28 @@ export function recordForRun(stateDir: string, role: ThreadMetrics['role'], thre
   const run = currentRun();
   if (!run.managed || target) return;
   target = { dir: runMetricsDir(stateDir, run.runId), role, thread };
-  onChange(() => {
+  // A worker thread dies with its process (no exit event): pgdock's threads write soon after each
+  // change (their work is in the background anyway); a process's main thread at most twice a second.
+  const soon = thread !== 0;
+  recorder.onChange = () => {
     timer ??= setTimeout(() => {
       timer = undefined;
       flushMetrics();
-    }, WRITE_EVERY_MS).unref();
-  });
+    }, soon ? 0 : WRITE_EVERY_MS).unref();
+  };
   if (thread === 0) process.once('exit', () => flushMetrics());
   flushMetrics();
 }
 
 /** Writes this thread's record if it changed (or `always`). Never throws: metrics must not fail a test. */
 export function flushMetrics(always = false): void {
-  if (!target || (!takeChanged() && !always)) return;
+  if (!target || (!recorder.takeChanged() && !always)) return;
   try {
     ensurePrivateDir(join(target.dir, '..'));
     ensurePrivateDir(target.dir);
     const usage = target.thread === 0 ? process.cpuUsage() : undefined;
     const cpu = usage ? { userMs: Math.round(usage.user / 1000), systemMs: Math.round(usage.system / 1000) } : undefined;
-    writeJson(join(target.dir, `${process.pid}-${target.thread}.json`), snapshot(target.role, process.pid, target.thread, cpu));
+    writeJson(join(target.dir, `${process.pid}-${target.thread}.json`), recorder.snapshot(target.role, process.pid, target.thread, cpu));
   } catch (err) {
     log('could not write metrics: %s', (err as Error).message);
   }
@@ -57,8 +61,8 @@ export function flushMetrics(always = false): void {
 export function isThreadMetrics(value: unknown): value is ThreadMetrics {
   const v = value as Partial<ThreadMetrics> | null;
   return (
-    !!v && v.version === 1 && Number.isInteger(v.pid) && typeof v.counts === 'object' && typeof v.waits === 'object' &&
-    !!v.samples && Array.isArray(v.samples.claimMs) && Array.isArray(v.samples.buildMs) && Array.isArray(v.samples.templateMs)
+    !!v && v.version === 1 && Number.isInteger(v.pid) && !!v.counts && typeof v.counts === 'object' && !!v.waits && typeof v.waits === 'object' &&
+    !!v.samples && isHistogram(v.samples.claimMs) && isHistogram(v.samples.buildMs) && isHistogram(v.samples.templateMs)
   );
 }
 
@@ -81,7 +85,7 @@ export function readRunMetrics(dir: string): ThreadMetrics[] {
   });
 }
 
-/** Removes the run's folder, and those of runs that ended without merging theirs a day ago or more. */
+/** Removes the run's folder, those of runs that ended without merging theirs a day ago or more, and the `metrics` folder once empty. */
 export function removeRunMetrics(dir: string): void {
   stopRecording();
   rmSync(dir, { recursive: true, force: true });
@@ -91,8 +95,10 @@ export function removeRunMetrics(dir: string): void {
       const old = join(parent, name);
       if (Date.now() - statSync(old).mtimeMs > 24 * 3600_000) rmSync(old, { recursive: true, force: true });
     }
+    // The state dir keeps nothing of a run that ended: the folder goes when no other run's is in it.
+    rmdirSync(parent);
   } catch {
-    // nothing there
+    // nothing there, or another run's records are (it removes the folder when it ends)
   }
 }
 
@@ -101,5 +107,5 @@ export function stopRecording(): void {
   if (timer) clearTimeout(timer);
   timer = undefined;
   target = undefined;
-  onChange(undefined);
+  recorder.onChange = undefined;
 }

@@ -1,8 +1,9 @@
 // Covered by spec/unit/metrics/run-metrics.spec.ts and end to end by spec/e2e/run-metrics.spec.ts.
+import { emptyHistogram, mergeInto, percentileOf, type Histogram } from './histogram.js';
 import type { PostgresTotals } from './postgres-totals.js';
 import type { ServerStart, ThreadMetrics } from './process-metrics.js';
 
-/** A list of durations, summed up (ms, rounded to the microsecond). */
+/** Durations summed up (ms, rounded to the microsecond): p50 and p95 within 5% (read from a log-scale histogram), max and total exact. */
 export interface Distribution {
   count: number;
   p50: number;
@@ -33,8 +34,10 @@ export interface RunMetrics {
   server: ServerStart | null;
   /** `longest`: the most any one test process waited for pgdock in all, ms. */
   waits: { server: WaitTotal; pairs: WaitTotal; databases: WaitTotal; longest: number };
-  pairs: { made: number; claimed: number; kept: number; dropped: number; leaked: number };
-  databases: { made: number; claimed: number; kept: number };
+  /** `unused`: built ahead and dropped unclaimed by pgdock itself (at a pool's close); `leaked`: claimed by a test that never ended (its process died), test databases included. */
+  pairs: { made: number; claimed: number; kept: number; dropped: number; unused: number; leaked: number };
+  /** Worker databases, or test databases in `isolation: 'database'`. */
+  databases: { made: number; claimed: number; kept: number; dropped: number };
   /** Schemas and databases of the run that the end-of-run sweep dropped (pairs built ahead and never used, what dead workers held). */
   swept: number;
   claimMs: Distribution;
@@ -46,16 +49,9 @@ export interface RunMetrics {
 
 const round = (ms: number): number => Math.round(ms * 1000) / 1000;
 
-/** Nearest-rank percentile of sorted values. */
-function rank(sorted: number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
-}
-
-export function distribution(values: number[]): Distribution {
-  const sorted = [...values].sort((a, b) => a - b);
-  const total = values.reduce((a, b) => a + b, 0);
-  return { count: values.length, p50: round(rank(sorted, 50)), p95: round(rank(sorted, 95)), max: round(sorted.at(-1) ?? 0), total: round(total) };
+export function distribution(histogram: Histogram): Distribution {
+  const h = histogram;
+  return { count: h.count, p50: round(percentileOf(h, 50)), p95: round(percentileOf(h, 95)), max: round(h.max), total: round(h.total) };
 }
 
 function waitTotal(records: ThreadMetrics[], key: keyof ThreadMetrics['waits']): WaitTotal {
@@ -78,7 +74,11 @@ export function mergeRunMetrics(
   now = Date.now(),
 ): RunMetrics {
   const sum = (key: keyof ThreadMetrics['counts']): number => records.reduce((n, r) => n + (r.counts[key] ?? 0), 0);
-  const all = (key: keyof ThreadMetrics['samples']): number[] => records.flatMap((r) => r.samples[key]);
+  const all = (key: keyof ThreadMetrics['samples']): Histogram => {
+    const merged = emptyHistogram();
+    for (const r of records) mergeInto(merged, r.samples[key]);
+    return merged;
+  };
   const starts = records.flatMap((r) => (r.server ? [r.server] : []));
   const withCpu = records.filter((r) => r.cpu);
   return {
@@ -89,8 +89,8 @@ export function mergeRunMetrics(
     testProcesses: records.filter((r) => r.role === 'worker' || r.role === 'serial').length,
     server: starts.find((s) => s.start === 'cold') ?? starts[0] ?? null,
     waits: { server: waitTotal(records, 'serverMs'), pairs: waitTotal(records, 'pairsMs'), databases: waitTotal(records, 'databasesMs'), longest: longestWait(records) },
-    pairs: { made: sum('pairsMade'), claimed: sum('pairsClaimed'), kept: sum('pairsKept'), dropped: sum('pairsDropped'), leaked: records.reduce((n, r) => n + r.open, 0) },
-    databases: { made: sum('databasesMade'), claimed: sum('databasesClaimed'), kept: sum('databasesKept') },
+    pairs: { made: sum('pairsMade'), claimed: sum('pairsClaimed'), kept: sum('pairsKept'), dropped: sum('pairsDropped'), unused: sum('pairsUnused'), leaked: records.reduce((n, r) => n + r.open, 0) },
+    databases: { made: sum('databasesMade'), claimed: sum('databasesClaimed'), kept: sum('databasesKept'), dropped: sum('databasesDropped') },
     swept: run.swept,
     claimMs: distribution(all('claimMs')),
     buildMs: distribution(all('buildMs')),

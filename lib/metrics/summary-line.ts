@@ -12,11 +12,12 @@ export function summaryLine(m: RunMetrics): string {
   const processes = plural(m.testProcesses, 'test process', 'test processes');
   parts.push(`${processes} waited ${ms(m.waits.server.total)} for the server, ${ms(m.waits.pairs.total)} for pairs${m.waits.databases.total ? `, ${ms(m.waits.databases.total)} for databases` : ''}`);
   if (m.pairs.made || m.pairs.claimed) {
-    parts.push(`pairs: ${m.pairs.made} made, ${m.pairs.claimed} claimed, ${m.pairs.kept} kept, ${m.pairs.leaked} leaked; claim ${dist(m.claimMs)}`);
+    parts.push(`pairs: ${m.pairs.made} made, ${m.pairs.claimed} claimed, ${m.pairs.kept} kept, ${m.pairs.leaked} leaked`);
   }
   if (m.databases.made || m.databases.claimed) parts.push(`databases: ${m.databases.made} made, ${m.databases.claimed} claimed, ${m.databases.kept} kept`);
+  if (m.claimMs.count) parts.push(`claim ${dist(m.claimMs)}`);
   if (m.buildMs.count) parts.push(`builds ${dist(m.buildMs)}${m.templateMs.count ? `, templates ${ms(m.templateMs.total)}` : ''}`);
-  if (m.swept) parts.push(`${m.swept} swept at the end`);
+  if (m.swept) parts.push(`${plural(m.swept, 'schema or database', 'schemas and databases')} swept at the end`);
   parts.push(`CPU ${ms(m.cpu.userMs + m.cpu.systemMs)}`);
   if (m.postgres) {
     const p = m.postgres;

@@ -1,5 +1,5 @@
 // Covered by spec/integration/mocha/register.spec.ts.
-import { claimed as noteClaim, count, released, waited } from '../metrics/process-metrics.js';
+import { claimed as noteClaim, released, waited } from '../metrics/process-metrics.js';
 import postgres, { type Sql } from 'postgres';
 import { currentOwner } from '../isolation/marks.js';
 import { resolvePairSetup } from '../isolation/setup.js';
@@ -86,38 +86,41 @@ export function createPgScope(runnable: () => TimedRunnable | undefined): PgScop
   const perDatabase = (): boolean => processOptions().isolation === 'database';
   /** A new pair from the pool, named after the test; the wait is given back to its timeout. */
   const claimNew = (): HeldPair => {
-    const asked = performance.now();
-    const held = claimFromPool();
-    noteClaim(performance.now() - asked);
-    if (held.database) count('databasesClaimed');
+    const { held, claimMs } = claimFromPool();
+    noteClaim(claimMs, held.database ? 'database' : 'pair');
     return held;
   };
-  const claimFromPool = (): HeldPair => {
+  /** The pair, and what its claim took as the test saw it: starting the server or the pool thread is not counted in it (those are waits of their own). */
+  const claimFromPool = (): { held: HeldPair; claimMs: number } => {
     const r = runnable();
     const title = r?.testTitle ?? r?.title ?? 'test';
     used = true;
     throwIfServerGone();
     if (!perDatabase()) {
+      const asked = performance.now();
       const ready = takeLocalPair();
-      if (ready) return { ...ready, title, local: true }; // no wait: taken from what this thread built ahead
+      if (ready) return { held: { ...ready, title, local: true }, claimMs: performance.now() - asked }; // taken from what this thread built ahead
       const setup = resolvePairSetup(processOptions());
       // A cold worker's first pair: built by the thread that acquires the server, in the same wait. Not
       // with a setup module (it runs on the test's thread, where mocha's --require loaders are), nor
       // without a pool of this process's own to release it to.
       if (!currentServer() && !startFailed() && !handedServer() && !setup.module && processOptions().poolSize >= 1) {
         const names = testPairNames();
-        if (acquireNow(r, { setup, owner: currentOwner(), names })) return { ...names, title, local: true }; // its wait is the server's
+        if (acquireNow(r, { setup, owner: currentOwner(), names })) return { held: { ...names, title, local: true }, claimMs: 0 }; // its wait is the server's
       }
     }
     // The pool thread: nothing was ready here (the first pair's build failed: it reports why), or database isolation.
     const where = info();
     const nonce = createNonce();
     const names: PairNames = perDatabase() ? { ...schemaPairNames(title, nonce), database: testDatabaseName(title, nonce) } : testPairNames(nonce);
-    const started = Date.now();
-    processPairs(where).claim(names);
-    extendTimeout(r, Date.now() - started);
-    waited('pairsMs', Date.now() - started);
-    return { ...names, title, local: false };
+    const starting = performance.now();
+    const pool = processPairs(where); // the first time, starts the pool thread
+    const asked = performance.now();
+    pool.claim(names);
+    const done = performance.now();
+    extendTimeout(r, done - starting);
+    waited('pairsMs', done - starting);
+    return { held: { ...names, title, local: false }, claimMs: done - asked };
   };
   /** Drops a pair in the background, or keeps it renamed to carry its test's title; returns the names it is kept under. */
   const releasePair = (held: HeldPair, keepFor: number | undefined): PairNames => {
@@ -125,8 +128,7 @@ export function createPgScope(runnable: () => TimedRunnable | undefined): PgScop
     const keepAs = keepFor && !names.database ? schemaPairNames(title, pairNonce(names.source)) : undefined;
     if (fromHere) releaseLocalPair(names, keepFor, keepAs);
     else releaseThreadPair(names, keepFor, keepAs);
-    released(Boolean(keepFor));
-    if (names.database && keepFor) count('databasesKept');
+    released(Boolean(keepFor), names.database ? 'database' : 'pair');
     return keepAs ?? names;
   };
   const claimed = (): HeldPair => (pair ??= claimNew());

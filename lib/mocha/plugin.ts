@@ -118,20 +118,24 @@ export async function mochaGlobalSetup(): Promise<void> {
   }
 }
 
-/** Runs once in mocha's main process after all workers finished: drops the run's pairs, releases its lease. */
-export async function mochaGlobalTeardown(): Promise<void> {
+/**
+ * Runs once in mocha's main process after all workers finished: drops the run's pairs, releases its
+ * lease, says what the run did (and fails it when over its budget). Mocha calls it on its runner.
+ */
+export async function mochaGlobalTeardown(this: unknown): Promise<void> {
+  const failures = (this as { stats?: { failures?: number } } | undefined)?.stats?.failures ?? 0;
   const { endRun, stopSignalCleanup } = await import('./run-lifecycle.js');
   let over: string[] | undefined;
   try {
     await closeProcessPairs();
     const end = await endRun();
     const { reportRun } = await import('./run-report.js');
-    over = await reportRun(processOptions(), end);
+    over = await reportRun(processOptions(), end, failures);
   } finally {
     stopSignalCleanup();
   }
   if (over?.length) {
     const { budgetError, failRun } = await import('./run-report.js');
-    failRun(budgetError(over));
+    failRun(budgetError(over), failures);
   }
 }

@@ -2,7 +2,7 @@
 // use), its client, and its pools of pairs (its own, built ahead on this thread, and the pool thread).
 // Covered by spec/integration/mocha/register.spec.ts, spec/integration/isolation/schema-pool.spec.ts
 // and end to end by spec/e2e/shared-server.spec.ts.
-import { waited } from '../metrics/process-metrics.js';
+import { serverStarted, waited } from '../metrics/process-metrics.js';
 import postgres, { type Sql } from 'postgres';
 import { acquireServerSync, type FirstPair } from '../sync/acquire-sync.js';
 import { resolveOptions, type ResolvedOptions } from '../config/options.js';
@@ -137,7 +137,7 @@ export async function attachWarm(): Promise<void> {
   }
   const { attachWarmServer } = await import('../server/acquire-server.js');
   const { currentRun } = await import('../coordination/run-identity.js');
-  const found = await attachWarmServer(opts, currentRun());
+  const found = await attachWarmServer(opts, currentRun(), serverStarted);
   if (!found) return;
   server = found;
   noteServer(server);

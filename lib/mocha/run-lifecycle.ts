@@ -1,4 +1,5 @@
 // Covered by spec/e2e/lifecycle.spec.ts (end of run, Ctrl-C).
+import { removeRunMetrics, runMetricsDir } from '../metrics/metrics-files.js';
 import { runTotals } from './run-totals.js';
 import type { PostgresTotals } from '../metrics/postgres-totals.js';
 import { createDebug } from '../debug.js';
@@ -40,7 +41,7 @@ export function beginRun(): void {
     if (handling) return; // mocha re-raises SIGINT after stopping its workers
     handling = true;
     log('%s: releasing run before exit', signal);
-    void endRun().finally(() => {
+    void endRun(true).finally(() => {
       for (const s of SIGNALS) if (onSignal) process.removeListener(s, onSignal);
       onSignal = undefined;
       process.kill(process.pid, signal);
@@ -49,8 +50,11 @@ export function beginRun(): void {
   for (const s of SIGNALS) process.on(s, onSignal);
 }
 
-/** In mocha's main process, after all workers are done: sweep what the run left and release its leases (once). */
-export function endRun(): Promise<RunEnd> {
+/**
+ * In mocha's main process, after all workers are done: sweep what the run left and release its
+ * leases (once). `interrupted` (Ctrl-C): the run's statistics are not read, its records not kept.
+ */
+export function endRun(interrupted = false): Promise<RunEnd> {
   ending ??= (async () => {
     const end: RunEnd = { swept: 0, postgres: null, startedAt };
     const run = currentRun();
@@ -60,11 +64,13 @@ export function endRun(): Promise<RunEnd> {
     // Each server's leftovers of this run are swept before its lease goes (the last lease may remove it);
     // the run's statistics are read first, on the sweep's connection, while its databases still exist.
     const { removed } = await releaseRunLeases(options, run.runId, async (server) => {
-      end.swept += await sweepRun(server, run.runId, options, options.metrics || options.metricsFile ? async (sql) => {
+      end.swept += await sweepRun(server, run.runId, options, !interrupted && (options.metrics || options.metricsFile) ? async (sql) => {
         end.postgres ??= await runTotals(sql, server, run.runId, startedAt);
       } : undefined);
     });
     if (removed.length > 0) log('removed %d server(s) at the end of run %s', removed.length, run.runId);
+    // An interrupted run reports nothing: its processes' records go now, not in a day.
+    if (interrupted) removeRunMetrics(runMetricsDir(options.stateDir, run.runId));
     return end;
   })().finally(() => {
     active = false;

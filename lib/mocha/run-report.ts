@@ -23,41 +23,62 @@ export function budgetError(over: string[]): PgdockError {
   );
 }
 
+/** What writing `metricsFile` says when it cannot: once, with a code and a hint, never a stack. */
+function metricsFileError(file: string, err: unknown): PgdockError {
+  return new PgdockError(
+    ErrorCodes.INVALID_OPTION,
+    `pgdock could not write the run's metrics to ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}.`,
+    'Set metricsFile (PGDOCK_METRICS_FILE) to a file path in a folder you can write, e.g. reports/pgdock-metrics.json.',
+    { option: 'metricsFile' },
+  );
+}
+
 /**
- * Merges the run's records and says what they show. Returns the problems of a budget that was
- * exceeded (the caller fails the run with them), else an empty list.
+ * Merges the run's records and says what they show: the summary line, the JSON file, mochawesome's
+ * report. Returns the limits the run went over (the caller fails the run with them), else an empty
+ * list; the budget is checked first, so nothing after it can keep a run over budget from failing.
  */
-export async function reportRun(options: ResolvedOptions, end: RunEnd): Promise<string[]> {
+export async function reportRun(options: ResolvedOptions, end: RunEnd, failures = 0): Promise<string[]> {
   const run = currentRun();
   if (!run.managed) return [];
   flushMetrics(true);
   const dir = runMetricsDir(options.stateDir, run.runId);
   const metrics: RunMetrics = mergeRunMetrics(readRunMetrics(dir), { runId: run.runId, startedAt: end.startedAt, swept: end.swept, postgres: end.postgres });
   removeRunMetrics(dir);
-  const line = summaryLine(metrics);
-  // A run that never used a server (unit tests only) has nothing to say.
-  if (options.metrics && (metrics.server || metrics.pairs.made || metrics.databases.made)) process.stderr.write(`${line}\n`);
-  if (options.metricsFile) {
-    mkdirSync(dirname(options.metricsFile), { recursive: true });
-    writeFileSync(options.metricsFile, `${JSON.stringify(metrics, null, 2)}\n`);
-  }
-  addMetricsToReport(line, metrics);
-  return overBudget(metrics, {
+  const over = overBudget(metrics, {
     serverStartMs: options.budgetServerStartMs,
     claimP95Ms: options.budgetClaimP95Ms,
     waitMs: options.budgetWaitMs,
     leakedPairs: options.budgetLeakedPairs,
   });
+  const line = summaryLine(metrics);
+  // A run that never used a server (unit tests only) has nothing to say.
+  const used = Boolean(metrics.server || metrics.pairs.made || metrics.databases.made);
+  if (options.metrics && used) {
+    process.stderr.write(`${line}\n`);
+    addMetricsToReport(line, metrics);
+  }
+  if (options.metricsFile) {
+    try {
+      mkdirSync(dirname(options.metricsFile), { recursive: true });
+      writeFileSync(options.metricsFile, `${JSON.stringify(metrics, null, 2)}\n`);
+    } catch (err) {
+      failRun(metricsFileError(options.metricsFile, err), failures);
+    }
+  }
+  return over;
 }
 
 /**
  * Fails the run however mocha treats its global teardown: mocha 12 counts a teardown that throws,
- * mocha 10 and 11 swallow it and exit 0. So the figures are printed here, once, and the process's
- * exit code is made non-zero as it exits (after mocha set its own from the failures it counted).
+ * mocha 10 and 11 swallow it and exit 0. So the figures are printed here, once, and the exit code
+ * is made non-zero as the process exits: mocha's own (its failures) when it has one, else 1.
  */
-export function failRun(err: PgdockError): void {
+export function failRun(err: PgdockError, failures: number): void {
   process.stderr.write(`\n${err.name}: ${err.message}\n`);
-  process.on('exit', (code) => {
-    if (code === 0) process.exit(1);
+  const code = Math.min(255, Math.max(1, failures));
+  process.on('exit', (exiting) => {
+    // Listeners run in order and mocha sets its code in a later one: exiting here ends the process with it.
+    if (exiting === 0 || exiting < code) process.exit(code);
   });
 }

@@ -1,5 +1,5 @@
 import { createDebug } from '../debug.js';
-import { serverStarted } from '../metrics/process-metrics.js';
+import type { ServerStart } from '../metrics/process-metrics.js';
 import { ErrorCodes, PgdockError, redactSecrets } from '../errors.js';
 import { withFileLock } from '../coordination/file-lock.js';
 import { ensureStateDir as ensureWritableDir } from '../coordination/private-dir.js';
@@ -28,11 +28,11 @@ function toPgdockError(err: unknown): PgdockError {
 }
 
 /**
- * The leader-first protocol, for a given run. Under the lock: replay this run's recorded failure,
+ * The leader-first protocol, for a given run. `onReady` hears how the server was got (run metrics). Under the lock: replay this run's recorded failure,
  * attach to a ready server, or (the leader) find-or-start one and record `ready` or the failure.
  * Outside the lock: prove a cached server with a SQL round trip; if it is gone, lead again.
  */
-export async function acquireServerFor(resolved: ResolvedOptions, run: RunIdentity): Promise<ServerInfo> {
+export async function acquireServerFor(resolved: ResolvedOptions, run: RunIdentity, onReady?: (start: ServerStart) => void): Promise<ServerInfo> {
   const asked = performance.now();
   ensureWritableDir(resolved.stateDir, resolved);
   const options: ServerOptions = await chooseProvider(resolved, run);
@@ -68,7 +68,7 @@ export async function acquireServerFor(resolved: ResolvedOptions, run: RunIdenti
     // The round trip that proves a cached server answers also records the lease where every run sees it.
     const answered = info.provider === 'external' ? !cached || (await probeSql(info)) : await recordServerLease(info, leaseFor(run));
     if (answered) {
-      serverStarted({ provider: info.provider, start: cached ? 'warm' : 'cold', readyMs: Math.round(performance.now() - asked) });
+      onReady?.({ provider: info.provider, start: cached ? 'warm' : 'cold', readyMs: Math.round(performance.now() - asked) });
       return info;
     }
     log('cached %s server %s did not answer; rebuilding from what the provider knows', info.provider, info.containerId?.slice(0, 12) ?? info.pid);
@@ -83,7 +83,7 @@ export async function acquireServerFor(resolved: ResolvedOptions, run: RunIdenti
  * ready (nothing is started: the first test to use `this.pg` does that). Never throws: anything
  * unexpected leaves the start to the first test, which reports it.
  */
-export async function attachWarmServer(resolved: ResolvedOptions, run: RunIdentity): Promise<ServerInfo | undefined> {
+export async function attachWarmServer(resolved: ResolvedOptions, run: RunIdentity, onReady?: (start: ServerStart) => void): Promise<ServerInfo | undefined> {
   try {
     // Looked for before any provider is chosen: a cold start asks no provider, takes no lock, writes nothing.
     const candidates: ServerOptions['provider'][] = resolved.provider !== 'auto' ? [resolved.provider] : resolved.url ? ['external'] : ['docker', 'embedded'];
@@ -112,7 +112,7 @@ export async function attachWarmServer(resolved: ResolvedOptions, run: RunIdenti
     if (!info) return undefined;
     const answered = info.provider === 'external' ? await probeSql(info) : await recordServerLease(info, leaseFor(run));
     if (!answered) return undefined;
-    serverStarted({ provider: info.provider, start: 'warm', readyMs: Math.round(performance.now() - asked) });
+    onReady?.({ provider: info.provider, start: 'warm', readyMs: Math.round(performance.now() - asked) });
     return info;
   } catch (err) {
     log('no warm attach: %s', redactSecrets((err as Error)?.message ?? String(err)));

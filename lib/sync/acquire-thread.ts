@@ -37,7 +37,8 @@ try {
   const { flushMetrics, recordForRun } = await import('../metrics/metrics-files.js');
   const resolved = resolveOptions(input as never);
   recordForRun(resolved.stateDir, 'thread', threadId);
-  const info = await acquireServerFor(resolved, currentRun());
+  const { serverStarted } = await import('../metrics/process-metrics.js');
+  const info = await acquireServerFor(resolved, currentRun(), serverStarted);
   const pairBuilt = pair ? await buildFirstPair(info, pair) : false;
   flushMetrics();
   finish({ ok: true, info, pairBuilt });

@@ -1,37 +1,36 @@
 import { expect } from 'chai';
 import { overBudget } from '../../../lib/metrics/budget.js';
 import { isThreadMetrics } from '../../../lib/metrics/metrics-files.js';
-import { claimed, count, released, resetMetrics, sample, serverStarted, snapshot, waited } from '../../../lib/metrics/process-metrics.js';
+import { addTo, emptyHistogram, percentileOf } from '../../../lib/metrics/histogram.js';
+import { MetricsRecorder } from '../../../lib/metrics/process-metrics.js';
 import { distribution, mergeRunMetrics } from '../../../lib/metrics/run-metrics.js';
 import { summaryLine } from '../../../lib/metrics/summary-line.js';
 
-/** Two test processes' records, as their threads would write them. */
+/** Two test processes' records, as their threads would write them (recorders of the spec's own: this run's are left alone). */
 function records() {
-  resetMetrics();
-  serverStarted({ provider: 'docker', start: 'cold', readyMs: 900 });
-  count('pairsMade', 3);
-  for (const ms of [0.01, 0.02, 5]) claimed(ms);
-  released(false);
-  released(true);
-  waited('serverMs', 900);
-  waited('pairsMs', 20);
-  const first = { ...snapshot('worker', 101, 0, { userMs: 100, systemMs: 10 }) };
-  resetMetrics();
-  serverStarted({ provider: 'docker', start: 'warm', readyMs: 3 });
-  count('pairsMade', 2);
-  claimed(0.03);
-  released(false);
-  sample('buildMs', 12);
-  waited('pairsMs', 40);
-  const second = snapshot('worker', 102, 0, { userMs: 50, systemMs: 5 });
-  resetMetrics();
-  return [first, second];
+  const one = new MetricsRecorder();
+  one.serverStarted({ provider: 'docker', start: 'cold', readyMs: 900 });
+  one.count('pairsMade', 3);
+  for (const ms of [0.01, 0.02, 5]) one.claimed(ms);
+  one.released(false);
+  one.released(true);
+  one.waited('serverMs', 900);
+  one.waited('pairsMs', 20);
+  const two = new MetricsRecorder();
+  two.serverStarted({ provider: 'docker', start: 'warm', readyMs: 3 });
+  two.count('pairsMade', 2);
+  two.count('pairsUnused', 1);
+  two.claimed(0.03);
+  two.released(false);
+  two.sample('buildMs', 12);
+  two.waited('pairsMs', 40);
+  return [one.snapshot('worker', 101, 0, { userMs: 100, systemMs: 10 }), two.snapshot('worker', 102, 0, { userMs: 50, systemMs: 5 })];
 }
 
 describe('run metrics: merging what each process recorded', function () {
   it('sums counts, keeps the cold start, and counts a pair claimed by a test that never ended as leaked', function () {
     const m = mergeRunMetrics(records(), { runId: 'r', startedAt: 1_000, swept: 4, postgres: null }, 2_000);
-    expect(m.pairs).to.deep.equal({ made: 5, claimed: 4, kept: 1, dropped: 2, leaked: 1 });
+    expect(m.pairs).to.deep.equal({ made: 5, claimed: 4, kept: 1, dropped: 2, unused: 1, leaked: 1 });
     expect(m.server).to.deep.equal({ provider: 'docker', start: 'cold', readyMs: 900 });
     expect(m.testProcesses).to.equal(2);
     expect(m.waits.server).to.deep.equal({ total: 900, maxPerProcess: 900 });
@@ -41,11 +40,27 @@ describe('run metrics: merging what each process recorded', function () {
     expect(m.durationMs).to.equal(1_000);
   });
 
-  it('percentiles are nearest-rank: p95 of 1..100 is 95, of one value that value', function () {
-    const d = distribution(Array.from({ length: 100 }, (_, i) => i + 1));
-    expect([d.p50, d.p95, d.max, d.count]).to.deep.equal([50, 95, 100, 100]);
-    expect(distribution([7]).p95).to.equal(7);
-    expect(distribution([])).to.deep.equal({ count: 0, p50: 0, p95: 0, max: 0, total: 0 });
+  it('percentiles are nearest-rank within 5% (a log-scale histogram), max and total exact; must fail: a p95 that is the max', function () {
+    const h = emptyHistogram();
+    for (let i = 1; i <= 100; i++) addTo(h, i);
+    const d = distribution(h);
+    expect(d.p50).to.be.within(50, 50 * 1.05);
+    expect(d.p95).to.be.within(95, 95 * 1.05);
+    expect(d.p95).to.be.below(d.max);
+    expect([d.max, d.count, d.total]).to.deep.equal([100, 100, 5050]);
+    const one = emptyHistogram();
+    addTo(one, 7);
+    expect(percentileOf(one, 95), 'never above the largest value').to.equal(7);
+    expect(distribution(emptyHistogram())).to.deep.equal({ count: 0, p50: 0, p95: 0, max: 0, total: 0 });
+    const tiny = emptyHistogram();
+    for (const ms of [0.004, 0.008, 0.019]) addTo(tiny, ms);
+    expect(percentileOf(tiny, 50)).to.be.within(0.008, 0.008 * 1.05);
+  });
+
+  it('a record stays small however many claims a process makes', function () {
+    const r = new MetricsRecorder();
+    for (let i = 0; i < 50_000; i++) r.claimed(Math.random() * 10);
+    expect(JSON.stringify(r.snapshot('worker', 1, 0)).length).to.be.below(20_000);
   });
 
   it('the summary is one line with the figures', function () {
@@ -69,6 +84,8 @@ describe('run metrics: merging what each process recorded', function () {
 
   it('a record that is not one is not merged (must fail)', function () {
     expect(isThreadMetrics(records()[0])).to.equal(true);
-    for (const bad of [null, {}, { version: 2 }, { ...records()[0], samples: { claimMs: 'x' } }]) expect(isThreadMetrics(bad)).to.equal(false);
+    for (const bad of [null, {}, { version: 2 }, { ...records()[0], samples: { claimMs: 'x' } }, { ...records()[0], samples: { ...records()[0]!.samples, buildMs: { count: 1, total: 1, max: 1, buckets: { 3: -1 } } } }]) {
+      expect(isThreadMetrics(bad)).to.equal(false);
+    }
   });
 });
