@@ -95,8 +95,10 @@ export function removeRunMetrics(dir: string): void {
       const old = join(parent, name);
       if (Date.now() - statSync(old).mtimeMs > 24 * 3600_000) rmSync(old, { recursive: true, force: true });
     }
-    // The state dir keeps nothing of a run that ended: the folder goes when no other run's is in it.
+    // The state dir keeps nothing of a run that ended: the folder goes when no other run's is in it,
+    // and the state dir too when that was all it held (as the end of the run leaves it otherwise).
     rmdirSync(parent);
+    rmdirSync(join(parent, '..'));
   } catch {
     // nothing there, or another run's records are (it removes the folder when it ends)
   }

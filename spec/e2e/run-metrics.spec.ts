@@ -130,7 +130,10 @@ describe('run metrics: what a run did, said once at its end', function () {
              (select count(*) from public.spec_ddl_log where tag = 'DROP SCHEMA' and app like 'pgdock sweep %')::int as swept`;
     expect(metrics.testProcesses).to.equal(4);
     expect(metrics.pairs.made, 'pairs made: pgdock says, the server saw').to.equal(seen.made);
-    expect(metrics.pairs.claimed, 'pairs claimed: pgdock says, the server saw').to.equal(seen.made - seen.unused);
+    // A pair a test claimed and left untouched, whose drop mocha's end of the worker cut short, looks
+    // unused to the server (the sweep dropped it): at most one such per test process.
+    const claimedSeen = seen.made - seen.unused;
+    expect(metrics.pairs.claimed, `pairs claimed: pgdock says, the server saw ${claimedSeen} (+ at most one per process)`).to.be.within(claimedSeen, claimedSeen + metrics.testProcesses);
     expect(seen.unused, 'some pairs were built ahead and never used: the check above can tell them apart').to.be.greaterThan(0);
     expect(metrics.swept, 'schemas the end-of-run sweep dropped').to.equal(seen.swept);
     expect(metrics.pairs.leaked).to.equal(0);
