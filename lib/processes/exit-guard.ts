@@ -1,10 +1,10 @@
 // Covered by spec/e2e/start-process.spec.ts (Ctrl-C of a --parallel run) and spec/integration/processes/stop.spec.ts.
-import { signalGroup } from './process-group.js';
 
 /** What the guard needs of a live process. */
 export interface GuardedProcess {
-  readonly pid: number;
   stop(): Promise<unknown>;
+  /** Signals its group, if that group is still the one started. */
+  kill(signal: NodeJS.Signals): void;
 }
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
@@ -24,7 +24,7 @@ function onSignal(signal: NodeJS.Signals): void {
 
 /** Exiting (process.exit included): no time to wait, so what is left is killed outright. */
 function onExit(): void {
-  for (const p of live) signalGroup(p.pid, 'SIGKILL');
+  for (const p of live) p.kill('SIGKILL');
 }
 
 function install(): void {

@@ -1,6 +1,6 @@
 // Covered by spec/integration/processes/orphan-reaper.spec.ts (the owner SIGKILLed) and spec/e2e/start-process.spec.ts.
-// Run as its own detached process (`node orphan-reaper.js`) by reaper-client.ts; imports nothing of pgdock's.
-import { readdirSync, readFileSync } from 'node:fs';
+// Run as its own detached process (`node orphan-reaper.js`) by reaper-client.ts; imports nothing of pgdock's but group-identity.ts (node:fs only).
+import { groupStillOurs, membersOf } from './group-identity.js';
 
 /**
  * The watchdog of one test process's started processes. Its stdin is a pipe from that process,
@@ -17,37 +17,6 @@ interface Group {
 
 const groups = new Map<number, Group>();
 
-function statFields(pid: number): string[] | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  } catch {
-    return undefined;
-  }
-}
-
-/** Pids whose process group is `pgid` (field 5 of /proc/<pid>/stat). */
-function membersOf(pgid: number): number[] {
-  const members: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    const fields = statFields(Number(name));
-    if (fields && Number(fields[2]) === pgid) members.push(Number(name));
-  }
-  return members;
-}
-
-/**
- * A group is ours while its leader is the process recorded (same kernel start time), or, with the
- * leader gone, while members of it remain: Linux does not hand out a pid that still names a process
- * group, so those members descend from our leader. A leader pid running another program is not ours.
- */
-function stillOurs(pgid: number, group: Group): boolean {
-  const leader = statFields(pgid);
-  if (leader) return leader[19] === group.startTime;
-  return membersOf(pgid).length > 0;
-}
-
 function signal(pgid: number, sig: NodeJS.Signals): void {
   try {
     process.kill(-pgid, sig);
@@ -57,12 +26,12 @@ function signal(pgid: number, sig: NodeJS.Signals): void {
 }
 
 async function reapAll(): Promise<void> {
-  const ours = [...groups].filter(([pgid, group]) => stillOurs(pgid, group));
+  const ours = [...groups].filter(([pgid, group]) => groupStillOurs(pgid, group.startTime));
   for (const [pgid] of ours) signal(pgid, 'SIGTERM');
   const grace = Math.max(0, ...ours.map(([, group]) => group.graceMs));
   const deadline = Date.now() + grace;
   while (Date.now() < deadline && ours.some(([pgid]) => membersOf(pgid).length > 0)) await new Promise((r) => setTimeout(r, 50));
-  for (const [pgid, group] of ours) if (stillOurs(pgid, group)) signal(pgid, 'SIGKILL');
+  for (const [pgid, group] of ours) if (groupStillOurs(pgid, group.startTime)) signal(pgid, 'SIGKILL');
 }
 
 function apply(line: string): void {

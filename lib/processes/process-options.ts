@@ -4,6 +4,7 @@ import { closestName } from '../config/did-you-mean.js';
 import { ErrorCodes, PgdockError, describeValue } from '../errors.js';
 import { plainPattern } from './output-tail.js';
 import type { ReadyCheck } from './readiness.js';
+import { hideUrlPasswords } from './secrets.js';
 
 /** What `startProcess()` takes. */
 export interface StartProcessOptions {
@@ -39,10 +40,24 @@ const READY_NAMES = ['log', 'port', 'host', 'url', 'check'] as const;
 const SOURCE = 'startProcess()';
 const HINT = "Fix the options given to startProcess(); see \"Start the system under test's processes\" in pgdock's README.";
 
+/**
+ * A bad value as an error may show it: a value of env (maybe a secret), an object, an array or a
+ * function by its type only (an object may carry a URL with its password); a string with any URL's
+ * password hidden (before it is shortened, which could cut the `@` that marks it).
+ */
+function shown(name: string, value: unknown): string {
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object' && value !== null) return 'an object';
+  if (name.startsWith('env.') || typeof value === 'function') return `a ${typeof value}`;
+  return describeValue(typeof value === 'string' ? hideUrlPasswords(value) : value);
+}
+
 function invalid(name: string, expected: string, value: unknown): PgdockError {
-  // A value of env may be a secret: say its type only.
-  const shown = name.startsWith('env.') ? `a ${typeof value}` : describeValue(value);
-  return new PgdockError(ErrorCodes.INVALID_OPTION, `Expected the \`${name}\` option of ${SOURCE} to be ${expected}, got ${shown}.`, HINT, { option: name, source: SOURCE });
+  return invalidAs(name, expected, shown(name, value));
+}
+
+function invalidAs(name: string, expected: string, got: string): PgdockError {
+  return new PgdockError(ErrorCodes.INVALID_OPTION, `Expected the \`${name}\` option of ${SOURCE} to be ${expected}, got ${got}.`, HINT, { option: name, source: SOURCE });
 }
 
 function unknownKey(key: string, known: readonly string[], where: string): PgdockError {
@@ -74,8 +89,8 @@ function resolveReady(value: unknown): ReadyCheck | undefined {
   if (!isRecord(value)) throw invalid('ready', 'an object: { log }, { port, host? }, { url } or { check }', value);
   for (const key of Object.keys(value)) if (!(READY_NAMES as readonly string[]).includes(key)) throw unknownKey(key, READY_NAMES, 'startProcess() `ready`');
   const kinds = ['log', 'port', 'url', 'check'].filter((k) => value[k] !== undefined);
-  if (kinds.length !== 1) throw invalid('ready', 'exactly one of { log }, { port, host? }, { url } or { check }', value);
-  if (value.host !== undefined && kinds[0] !== 'port') throw invalid('ready.host', 'given with `port` only', value.host);
+  if (kinds.length !== 1) throw invalidAs('ready', 'exactly one of { log }, { port, host? }, { url } or { check }', kinds.length === 0 ? 'none' : kinds.map((k) => `\`${k}\``).join(' and '));
+  if (value.host !== undefined && kinds[0] !== 'port') throw invalidAs('ready.host', 'given with `port` only', `it with \`${kinds[0]}\``);
   if (value.log !== undefined) {
     if (!(value.log instanceof RegExp) && (typeof value.log !== 'string' || value.log === '')) throw invalid('ready.log', 'a RegExp or a non-empty string', value.log);
     return { log: plainPattern(value.log) };
@@ -114,7 +129,10 @@ export function resolveProcessOptions(input: unknown): ResolvedProcessOptions {
   for (const key of Object.keys(input)) if (!(OPTION_NAMES as readonly string[]).includes(key)) throw unknownKey(key, OPTION_NAMES, SOURCE);
   const command = nonEmptyString('command', input.command);
   const args = input.args ?? [];
-  if (!Array.isArray(args) || !args.every((a) => typeof a === 'string')) throw invalid('args', 'an array of strings', args);
+  if (!Array.isArray(args)) throw invalid('args', 'an array of strings', args);
+  // Which element, never the array: its neighbours may be a URL with its password.
+  const bad = args.findIndex((a) => typeof a !== 'string');
+  if (bad >= 0) throw invalid(`args[${bad}]`, 'a string', args[bad]);
   const name = input.name === undefined ? basename(command) : nonEmptyString('name', input.name);
   const cwd = input.cwd === undefined ? undefined : nonEmptyString('cwd', input.cwd);
   return {

@@ -3,7 +3,7 @@ import type { OutputTail } from './output-tail.js';
 
 /** When a started process counts as ready. */
 export type ReadyCheck =
-  /** A line of its output (stdout or stderr, redacted) matches. */
+  /** A line of its output (stdout or stderr, as printed) matches; an unfinished last line (a prompt) once quiet for 100 ms. */
   | { log: RegExp | string }
   /** A TCP connection to `host` (default 127.0.0.1) and `port` succeeds. */
   | { port: number; host?: string }
@@ -80,7 +80,11 @@ async function runCheck(check: () => boolean | Promise<boolean>): Promise<string
   }
 }
 
-/** Starts waiting for `check` on a process whose output is `tail`; `redact` hides secrets in problems. */
+/**
+ * Starts waiting for `check` on a process whose output is `tail`. A log pattern is matched against
+ * lines as printed (a secret hidden first could hide what it waits for); `redact` hides secrets in
+ * the problems it reports.
+ */
 export function waitReady(check: ReadyCheck | undefined, tail: OutputTail, redact: (text: string) => string): ReadyWait {
   if (!check) return { ready: Promise.resolve(true), lastProblem: () => undefined, cancel: () => {} };
   if ('log' in check) {
@@ -93,7 +97,7 @@ export function waitReady(check: ReadyCheck | undefined, tail: OutputTail, redac
         return match !== null;
       });
     });
-    return { ready, lastProblem: () => `no output line matched ${String(pattern)}`, cancel: () => stop() };
+    return { ready, lastProblem: () => redact(`no output line matched ${String(pattern)}`), cancel: () => stop() };
   }
   let wait: ReadyWait;
   if ('port' in check) wait = poll(() => tryPort(check.port, check.host ?? '127.0.0.1'));

@@ -11,13 +11,13 @@ export interface StartedProcess {
   readonly name: string;
   /** Its pid: also the id of its process group, which every signal pgdock sends reaches. */
   readonly pid: number;
-  /** With `ready: { log }`, the match of the line that made it ready (`ready[1]`: a port it printed); else undefined. */
+  /** With `ready: { log }`, the match of the line that made it ready (`ready[1]`: a port it printed), as printed (not redacted); else undefined. */
   readonly ready: RegExpMatchArray | undefined;
   /** Resolves when it exits. */
   readonly exited: Promise<ProcessExit>;
   /** Its recent stdout and stderr lines (the last 200), secrets redacted. */
   output(): string;
-  /** Resolves with the match when a line (already printed or later) matches; rejects with its output on timeout (ms, default 10 s) or when it exits. */
+  /** Resolves with the match (as printed) when a line (already printed or later) matches; rejects with its output on timeout (ms, default 10 s) or when it exits. */
   waitForOutput(pattern: RegExp | string, timeout?: number): Promise<RegExpMatchArray>;
   /** Sends a signal to its whole process group (e.g. SIGKILL, to crash it in a test). */
   kill(signal?: NodeJS.Signals): void;

@@ -1,10 +1,9 @@
 // Covered by spec/integration/processes/stop.spec.ts and spec/integration/processes/readiness.spec.ts.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { processStartTime } from '../coordination/process-liveness.js';
 import { ErrorCodes, PgdockError } from '../errors.js';
 import { guardProcess, unguardProcess } from './exit-guard.js';
 import { describeTail, OutputTail, plainPattern } from './output-tail.js';
-import { groupAlive, signalGroup, stopGroup } from './process-group.js';
+import { ProcessGroup } from './process-group.js';
 import type { ResolvedProcessOptions } from './process-options.js';
 import { forgetGroup, watchGroup } from './reaper-client.js';
 import { createRedactor, secretValues } from './secrets.js';
@@ -23,7 +22,8 @@ export function describeExit(exit: ProcessExit): string {
 
 /**
  * One running process of the system under test, the leader of its own process group: every signal
- * pgdock sends goes to the whole group. Its output is kept redacted ({@link OutputTail}).
+ * pgdock sends goes to the whole group, and only while that group is still the one started
+ * ({@link ProcessGroup}). Its output is shown redacted ({@link OutputTail}).
  */
 export class StartedChild {
   readonly name: string;
@@ -34,6 +34,8 @@ export class StartedChild {
   /** Resolves once stdout and stderr are closed too (or shortly after the exit, if a grandchild holds them). */
   readonly drained: Promise<void>;
   private readonly child: ChildProcess;
+  /** Recorded at spawn; undefined when it could not be started. */
+  private readonly group: ProcessGroup | undefined;
   private exit: ProcessExit | undefined;
   private groupGone = false;
   private stopping: Promise<ProcessExit> | undefined;
@@ -45,6 +47,8 @@ export class StartedChild {
     this.redact = createRedactor(secretValues(options.env));
     this.tailLines = new OutputTail(this.redact);
     this.child = spawn(options.command, options.args, { cwd: options.cwd, env: options.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Its start time, read before anything can reap it: what tells our group from a later one with its number.
+    this.group = this.child.pid === undefined ? undefined : new ProcessGroup(this.child.pid);
     let closed = (): void => {};
     const streamsClosed = new Promise<void>((resolve) => (closed = resolve));
     this.exited = new Promise<ProcessExit>((resolve) => {
@@ -58,7 +62,7 @@ export class StartedChild {
       this.child.once('exit', (code, signal) => {
         this.exit = { code, signal };
         // The leader is reaped; an empty group is never signalled again (its number may be reused).
-        if (this.pid > 0 && !groupAlive(this.pid)) this.markGroupGone();
+        if (this.group && !this.group.alive()) this.markGroupGone();
         resolve(this.exit);
       });
       this.child.once('close', () => closed());
@@ -70,8 +74,8 @@ export class StartedChild {
       readable?.on('data', (chunk: string) => this.tailLines.write(stream, chunk));
       readable?.on('end', () => this.tailLines.end(stream));
     }
-    if (this.pid > 0) {
-      watchGroup(this.pid, processStartTime(this.pid), this.stopGrace);
+    if (this.group) {
+      watchGroup(this.group.pgid, this.group.startTime, this.stopGrace);
       guardProcess(this);
     }
   }
@@ -99,15 +103,15 @@ export class StartedChild {
     return this.tailLines.text(count);
   }
 
-  /** Sends `signal` to the whole group (nothing once the group is gone). */
+  /** Sends `signal` to the whole group (nothing once the group is gone, or its number names another group). */
   kill(signal: NodeJS.Signals = 'SIGTERM'): void {
-    if (!this.groupGone && this.pid > 0) signalGroup(this.pid, signal);
+    if (!this.groupGone) this.group?.signal(signal);
   }
 
   /** SIGTERM to the group, SIGKILL after the grace; resolves with the exit once all of it is gone. Idempotent. */
   stop(): Promise<ProcessExit> {
     this.stopping ??= (async () => {
-      if (this.pid > 0 && !this.groupGone) await stopGroup(this.pid, this.stopGrace, this.exited);
+      if (this.group && !this.groupGone) await this.group.stop(this.stopGrace, this.exited);
       const exit = await this.exited;
       await this.drained;
       this.markGroupGone();
@@ -131,6 +135,7 @@ export class StartedChild {
         fn();
       };
       const timer = setTimeout(() => finish(() => reject(this.notReady(`printed no line matching ${String(regex)} within ${timeout} ms`, timeout))), timeout);
+      // Lines as printed (the test passed the env itself); what pgdock shows is redacted.
       unwatch = this.tailLines.watch((line) => {
         const match = line.match(regex);
         if (match) finish(() => resolve(match));
@@ -146,7 +151,7 @@ export class StartedChild {
   exitedError(what: string, exit: ProcessExit): PgdockError {
     return new PgdockError(
       ErrorCodes.PROCESS_EXITED,
-      `pgdock: process ${this.name} ${what}; ${describeTail(this.tailLines)}`,
+      `pgdock: process ${this.name} ${this.redact(what)}; ${describeTail(this.tailLines)}`,
       'Its output above says why it stopped: run the command by hand with the same env, cwd and args to see it fail.',
       { process: this.name, pid: this.pid, code: exit.code ?? undefined, signal: exit.signal ?? undefined },
     );
@@ -155,7 +160,7 @@ export class StartedChild {
   notReady(what: string, timeout: number): PgdockError {
     return new PgdockError(
       ErrorCodes.PROCESS_NOT_READY,
-      `pgdock: process ${this.name} ${what}; ${describeTail(this.tailLines)}`,
+      `pgdock: process ${this.name} ${this.redact(what)}; ${describeTail(this.tailLines)}`,
       'Check that the ready condition matches what the process prints or serves, or raise `timeout` (the readiness wait does not count against the test\'s timeout).',
       { process: this.name, pid: this.pid, timeout },
     );
@@ -164,7 +169,7 @@ export class StartedChild {
   private markGroupGone(): void {
     if (this.groupGone) return;
     this.groupGone = true;
-    if (this.pid > 0) forgetGroup(this.pid);
+    if (this.group) forgetGroup(this.group.pgid);
     unguardProcess(this);
   }
 }

@@ -29,18 +29,20 @@ describe('startProcess: readiness', function () {
     });
 
     it('must fail: a line that never comes times out with ERR_PGDOCK_PROCESS_NOT_READY, and the process is stopped', async function () {
-      let pid = 0;
-      const err = await pgdockRejection(
-        startProcess({ ...nodeScript(`console.log('pid ' + process.pid); console.log('almost ready'); ${IDLE}`), ready: { log: /ready to serve/ }, timeout: 700 }).catch((e) => {
-          pid = Number(/pid (\d+)/.exec((e as Error).message)?.[1]);
-          throw e;
-        }),
-      );
+      const err = await pgdockRejection(startProcess({ ...nodeScript(`console.log('almost ready'); ${IDLE}`), ready: { log: /ready to serve/ }, timeout: 3_000 }));
       expect(err.code).to.equal(ErrorCodes.PROCESS_NOT_READY);
-      expect(err.message).to.match(/process node was not ready within 700 ms \(no output line matched \/ready to serve\/\) and was stopped/);
+      expect(err.message).to.match(/process node was not ready within 3000 ms \(no output line matched \/ready to serve\/\) and was stopped/);
       expect(err.message).to.contain('| almost ready');
+      const pid = Number(err.context.pid);
       expect(pid).to.be.greaterThan(0);
       expect(groupMembers(pid), 'the process group is gone once the error is thrown').to.deep.equal([]);
+    });
+
+    it('matches a prompt printed without a newline, once its output is quiet', async function () {
+      const started = await startProcess({ ...nodeScript(`console.log('booting'); process.stdout.write('ready> '); ${IDLE}`), ready: { log: /^ready> $/ }, timeout: 5_000 });
+      expect(started.ready?.[0]).to.equal('ready> ');
+      expect(started.output()).to.equal('booting\nready> ');
+      expect(await started.waitForOutput(/^ready>/, 5_000)).to.have.property('index', 0);
     });
   });
 
@@ -58,7 +60,7 @@ describe('startProcess: readiness', function () {
 
     it('must fail: a port nobody listens on times out, naming the refusal', async function () {
       const closed = await freePort();
-      const err = await pgdockRejection(startProcess({ ...nodeScript(IDLE), ready: { port: closed }, timeout: 600 }));
+      const err = await pgdockRejection(startProcess({ ...nodeScript(IDLE), ready: { port: closed }, timeout: 3_000 }));
       expect(err.code).to.equal(ErrorCodes.PROCESS_NOT_READY);
       expect(err.message).to.contain(`connecting to 127.0.0.1:${closed}: ECONNREFUSED`);
     });
@@ -73,7 +75,7 @@ describe('startProcess: readiness', function () {
 
     it('must fail: a URL answering 500 is not ready (times out with the status)', async function () {
       const server = await startProcess({ ...nodeScript(httpServer(500)), ready: { log: /port (\d+)/ } });
-      const err = await pgdockRejection(startProcess({ ...nodeScript(IDLE), ready: { url: `http://127.0.0.1:${server.ready?.[1]}/health` }, timeout: 600 }));
+      const err = await pgdockRejection(startProcess({ ...nodeScript(IDLE), ready: { url: `http://127.0.0.1:${server.ready?.[1]}/health` }, timeout: 3_000 }));
       expect(err.code).to.equal(ErrorCodes.PROCESS_NOT_READY);
       expect(err.message).to.contain('/health answered 500');
     });
@@ -87,9 +89,9 @@ describe('startProcess: readiness', function () {
     });
 
     it('must fail: a check that stays false (or throws) times out, with what it last said', async function () {
-      const never = await pgdockRejection(startProcess({ ...nodeScript(IDLE), ready: { check: () => false }, timeout: 400 }));
+      const never = await pgdockRejection(startProcess({ ...nodeScript(IDLE), ready: { check: () => false }, timeout: 3_000 }));
       expect(never.message).to.contain('(the check returned false)');
-      const throws = await pgdockRejection(startProcess({ ...nodeScript(IDLE), ready: { check: () => { throw new Error('no table jobs yet'); } }, timeout: 400 }));
+      const throws = await pgdockRejection(startProcess({ ...nodeScript(IDLE), ready: { check: () => { throw new Error('no table jobs yet'); } }, timeout: 3_000 }));
       expect(throws.message).to.contain('(the check threw: no table jobs yet)');
     });
   });
