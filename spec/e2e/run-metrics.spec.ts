@@ -214,4 +214,18 @@ describe('run metrics: what a run did, said once at its end', function () {
     expect(ran.stderr).to.include('pairs leaked was 1, over the limit of 0');
     expect(metrics.swept, 'the end-of-run sweep dropped the leaked pair (and those built ahead)').to.be.at.least(2);
   });
+
+  it('a metrics file that cannot be written is said once, with a code and no stack, and fails the run; the budget is still checked (must fail)', async function () {
+    mkdirSync(join(root, 'spec'), { recursive: true });
+    (await import('node:fs')).writeFileSync(join(root, 'spec', 'claims.spec.mjs'), budgetSpec);
+    const folder = join(root, 'a-folder');
+    mkdirSync(folder);
+    const ran = await runMocha(['--timeout', '60000', join(root, 'spec', 'claims.spec.mjs')], { ...env, PGDOCK_METRICS_FILE: folder, PGDOCK_BUDGET_CLAIM_P95_MS: '0' });
+    expect(ran.stdout).to.include('6 passing');
+    expect(ran.code).to.not.equal(0);
+    expect(ran.stderr.match(/ERR_PGDOCK_INVALID_OPTION/g), ran.stderr).to.have.length(1);
+    expect(ran.stderr).to.include(`could not write the run's metrics to ${folder}: EISDIR`);
+    expect(ran.stderr, 'the budget was checked too').to.include('ERR_PGDOCK_BUDGET_EXCEEDED');
+    expect(ran.stderr).to.not.match(/\n\s+at /);
+  });
 });
