@@ -2,7 +2,9 @@ import { expect } from 'chai';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import postgres from 'postgres';
-import { listMarked } from '../../lib/isolation/marks.js';
+import { listMarked, ownerAlive } from '../../lib/isolation/marks.js';
+import { resolveOptions } from '../../lib/config/options.js';
+import { resolvePairSetup } from '../../lib/isolation/setup.js';
 import { ServerWatch, projectServers } from '../support/server-watch.js';
 import { roundsFor, specProvider } from '../support/spec-provider.js';
 import { SampleProject, useSampleProjects } from '../support/sample-project.js';
@@ -39,12 +41,19 @@ function isolationFiles(files: number, tests: number): Record<string, string> {
   return out;
 }
 
-async function pgdockSchemas(project: SampleProject, env: Record<string, string>): Promise<string[]> {
+/**
+ * The pgdock schemas the project's runs left. An external server is shared: not the pairs this
+ * suite's own workers keep ready, nor those of runs still going (their owner is alive); with `keys`,
+ * only pairs of those setups (a setup's key names its files, which are the project's own).
+ */
+async function pgdockSchemas(project: SampleProject, env: Record<string, string>, keys?: string[]): Promise<string[]> {
   const url = (await project.cli(['url'], env).done).stdout.trim();
   const sql = postgres(url, { max: 1, onnotice: () => {} });
   try {
-    // Not the pairs this suite's own workers keep ready (it runs with pgdock/register; an external server is shared).
-    return (await listMarked(sql, 'schema')).filter((s) => s.mark.owner.run !== process.env.PGDOCK_RUN_ID).map((s) => s.name).sort();
+    return (await listMarked(sql, 'schema'))
+      .filter((s) => s.mark.owner.run !== process.env.PGDOCK_RUN_ID && (keys ? keys.includes(s.mark.key) : !ownerAlive(s.mark.owner)))
+      .map((s) => s.name)
+      .sort();
   } finally {
     await sql.end();
   }
@@ -103,6 +112,8 @@ describe('setup', function () {
     mkdirSync(join(project.dir, 'migrations'));
     writeFileSync(join(project.dir, 'migrations', 'source.sql'), 'create table users (id int primary key);');
     writeFileSync(join(project.dir, 'migrations', 'destination.sql'), 'create table users_copy (id int);');
+    const setupKey = (): string => resolvePairSetup(resolveOptions({}, project.env(env), project.dir)).key;
+    const keys = [setupKey()];
     const first = await project.mocha(['--jobs', '1', '--parallel'], env).done;
     expect(first.code, first.stdout + first.stderr).to.equal(0);
     const seen = () => readFileSync(join(project.resultsDir, 'tables.txt'), 'utf8').trim().split('\n');
@@ -110,10 +121,12 @@ describe('setup', function () {
 
     project.resetResults();
     writeFileSync(join(project.dir, 'migrations', 'source.sql'), 'create table users (id int primary key);\ncreate table orders (id int);');
+    keys.push(setupKey());
+    expect(keys[1], 'the changed migration is a new setup').to.not.equal(keys[0]);
     const second = await project.mocha(['--jobs', '1', '--parallel'], env).done;
     expect(second.code, second.stdout + second.stderr).to.equal(0);
     expect(new Set(seen()), 'no pair from the old migration').to.deep.equal(new Set(['dst.users_copy,src.orders,src.users']));
-    expect(await pgdockSchemas(project, env)).to.deep.equal([]);
+    expect(await pgdockSchemas(project, env, keys)).to.deep.equal([]);
   });
 
   it("isolation: 'database': a database per test cloned from one template, same API, nothing left after", async function () {
