@@ -2,9 +2,7 @@ import { expect } from 'chai';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import postgres from 'postgres';
-import { listMarked, ownerAlive } from '../../lib/isolation/marks.js';
-import { resolveOptions } from '../../lib/config/options.js';
-import { resolvePairSetup } from '../../lib/isolation/setup.js';
+import { listMarked } from '../../lib/isolation/marks.js';
 import { ServerWatch, projectServers } from '../support/server-watch.js';
 import { roundsFor, specProvider } from '../support/spec-provider.js';
 import { SampleProject, useSampleProjects } from '../support/sample-project.js';
@@ -41,17 +39,24 @@ function isolationFiles(files: number, tests: number): Record<string, string> {
   return out;
 }
 
+/** Each run writes its figures there (RUN_METRICS): its run id says which schemas it made. */
+const RUN_METRICS = { PGDOCK_METRICS_FILE: 'run-metrics.json' };
+
+/** The run id of the project's last run (from its metrics file). */
+function lastRunId(project: SampleProject): string {
+  return (JSON.parse(readFileSync(join(project.dir, 'run-metrics.json'), 'utf8')) as { runId: string }).runId;
+}
+
 /**
- * The pgdock schemas the project's runs left. An external server is shared: not the pairs this
- * suite's own workers keep ready, nor those of runs still going (their owner is alive); with `keys`,
- * only pairs of those setups (a setup's key names its files, which are the project's own).
+ * The pgdock schemas the project's runs (`runIds`) left. Only theirs: an external server is shared
+ * with other specs' runs, which make and drop pairs at the same time.
  */
-async function pgdockSchemas(project: SampleProject, env: Record<string, string>, keys?: string[]): Promise<string[]> {
+async function pgdockSchemas(project: SampleProject, env: Record<string, string>, runIds: string[]): Promise<string[]> {
   const url = (await project.cli(['url'], env).done).stdout.trim();
   const sql = postgres(url, { max: 1, onnotice: () => {} });
   try {
     return (await listMarked(sql, 'schema'))
-      .filter((s) => s.mark.owner.run !== process.env.PGDOCK_RUN_ID && (keys ? keys.includes(s.mark.key) : !ownerAlive(s.mark.owner)))
+      .filter((s) => runIds.includes(s.mark.owner.run))
       .map((s) => s.name)
       .sort();
   } finally {
@@ -69,14 +74,14 @@ describe('schema pairs under real concurrency', function () {
 
   it('4 workers x 200 tests: every test sees only its own pair; afterwards no pgdock schema remains', async function () {
     const project = await newProject(isolationFiles(8, 100));
-    const env = { PGDOCK_REUSE: 'true' };
+    const env = { PGDOCK_REUSE: 'true', ...RUN_METRICS };
     const result = await project.mocha(['--parallel', '--jobs', '4'], env).done;
     expect(result.code, result.stdout.slice(-3000) + result.stderr).to.equal(0);
     expect(result.stdout).to.match(/800 passing/);
     const pairs = recordedPairs(project);
     expect(pairs).to.have.length(800);
     expect(new Set(pairs.flatMap((p) => p.split(' '))).size, 'all 1600 schema names distinct').to.equal(1600);
-    expect(await pgdockSchemas(project, env)).to.deep.equal([]);
+    expect(await pgdockSchemas(project, env, [lastRunId(project)])).to.deep.equal([]);
   });
 
   it('three mocha --parallel runs at once, 3 rounds (2 off docker): one server, every pair distinct, nothing left', async function () {
@@ -108,25 +113,23 @@ describe('setup', function () {
 });
 `;
     const project = await newProject({ 'setup.spec.js': spec });
-    const env = { PGDOCK_REUSE: 'true', PGDOCK_SOURCE_SETUP: 'migrations/source.sql', PGDOCK_DESTINATION_SETUP: 'migrations/destination.sql' };
+    const env = { PGDOCK_REUSE: 'true', PGDOCK_SOURCE_SETUP: 'migrations/source.sql', PGDOCK_DESTINATION_SETUP: 'migrations/destination.sql', ...RUN_METRICS };
     mkdirSync(join(project.dir, 'migrations'));
     writeFileSync(join(project.dir, 'migrations', 'source.sql'), 'create table users (id int primary key);');
     writeFileSync(join(project.dir, 'migrations', 'destination.sql'), 'create table users_copy (id int);');
-    const setupKey = (): string => resolvePairSetup(resolveOptions({}, project.env(env), project.dir)).key;
-    const keys = [setupKey()];
     const first = await project.mocha(['--jobs', '1', '--parallel'], env).done;
     expect(first.code, first.stdout + first.stderr).to.equal(0);
+    const runIds = [lastRunId(project)];
     const seen = () => readFileSync(join(project.resultsDir, 'tables.txt'), 'utf8').trim().split('\n');
     expect(new Set(seen())).to.deep.equal(new Set(['dst.users_copy,src.users']));
 
     project.resetResults();
     writeFileSync(join(project.dir, 'migrations', 'source.sql'), 'create table users (id int primary key);\ncreate table orders (id int);');
-    keys.push(setupKey());
-    expect(keys[1], 'the changed migration is a new setup').to.not.equal(keys[0]);
     const second = await project.mocha(['--jobs', '1', '--parallel'], env).done;
+    runIds.push(lastRunId(project));
     expect(second.code, second.stdout + second.stderr).to.equal(0);
     expect(new Set(seen()), 'no pair from the old migration').to.deep.equal(new Set(['dst.users_copy,src.orders,src.users']));
-    expect(await pgdockSchemas(project, env, keys)).to.deep.equal([]);
+    expect(await pgdockSchemas(project, env, runIds)).to.deep.equal([]);
   });
 
   it("isolation: 'database': a database per test cloned from one template, same API, nothing left after", async function () {
@@ -173,16 +176,20 @@ describe('database isolation ${file}', function () {
       const spec = `describe('serial', function () { for (let i = 0; i < 10; i++) it('pair ' + i, async function () {
         await this.pg.sql.unsafe('create table ' + this.pg.table('t') + ' (v int)'); }); });`;
       const project = await newProject({ 'serial.spec.js': spec });
-      const env = { PGDOCK_REUSE: 'true', PGDOCK_ISOLATION: isolation, PGDOCK_POOL_SIZE: '3' };
-      const result = await project.mocha([], env).done;
+      const env = { PGDOCK_REUSE: 'true', PGDOCK_ISOLATION: isolation, PGDOCK_POOL_SIZE: '3', ...RUN_METRICS };
+      const run = project.mocha([], env);
+      const result = await run.done;
       expect(result.code, result.stdout + result.stderr).to.equal(0);
       expect(result.stdout).to.match(/10 passing/);
       const url = (await project.cli(['url'], env).done).stdout.trim();
       const sql = postgres(url, { max: 1, onnotice: () => {} });
       try {
-        expect((await listMarked(sql, 'schema')).filter((m) => m.mark.owner.run !== process.env.PGDOCK_RUN_ID).map((m) => m.name)).to.deep.equal([]);
-        const dbs = await sql`select datname from pg_database where datname like 'pgdock\\_t\\_%' or datname like 'pgdock\\_pool\\_%'`;
-        expect(dbs.map((d) => d.datname)).to.deep.equal([]);
+        // Only this run's: an external server is shared with other specs' runs, making and dropping pairs now.
+        const runId = lastRunId(project);
+        expect(await pgdockSchemas(project, env, [runId])).to.deep.equal([]);
+        expect((await listMarked(sql, 'database')).filter((m) => m.mark.owner.run === runId).map((m) => m.name)).to.deep.equal([]);
+        const clones = await sql`select datname from pg_database where datname like ${`pgdock\\_pool\\_${run.child.pid}\\_%`}`;
+        expect(clones.map((d) => d.datname), 'unmarked pool clones of the run').to.deep.equal([]);
       } finally {
         await sql.end();
       }
@@ -191,7 +198,7 @@ describe('database isolation ${file}', function () {
 
   it('keep on failure: only the failing tests\' pairs remain, and the output says how to open them', async function () {
     const project = await newProject(isolationFiles(2, 20));
-    const env = { PGDOCK_REUSE: 'true', PGDOCK_KEEP_ON_FAILURE: 'true', FAIL_EVERY: '10' };
+    const env = { PGDOCK_REUSE: 'true', PGDOCK_KEEP_ON_FAILURE: 'true', FAIL_EVERY: '10', ...RUN_METRICS };
     const result = await project.mocha(['--parallel', '--jobs', '2'], env).done;
     expect(result.stdout).to.match(/36 passing/).and.to.match(/4 failing/);
     // A kept pair is renamed to carry its test's title: src_<title>_<nonce> for the src_<nonce> the test had.
@@ -202,7 +209,7 @@ describe('database isolation ${file}', function () {
     }).sort();
     expect(failed).to.have.length(8);
     expect(failed.every((n) => /^(src|dst)_test_f\d_(0|10)_[0-9a-z]{12}$/.test(n)), failed.join(' ')).to.equal(true);
-    expect(await pgdockSchemas(project, env)).to.deep.equal(failed);
+    expect(await pgdockSchemas(project, env, [lastRunId(project)])).to.deep.equal(failed);
     for (const name of failed.filter((n) => n.startsWith('src_'))) expect(result.stderr, `the kept line names ${name}`).to.contain(name);
     expect(result.stderr).to.contain(`PGOPTIONS='-c search_path=`).and.to.contain(`psql "$(npx pgdock url)"`);
     const url = (await project.cli(['url'], env).done).stdout.trim();

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { onlyOn } from '../support/spec-provider.js';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -53,6 +54,7 @@ describe('startProcess in a whole run: no process of the system under test survi
   const token = `tok-${randomUUID()}`;
 
   beforeEach(function () {
+    onlyOn(this, ['docker', 'embedded'], 'what happens to started processes does not depend on the server; the external phase shares one server with every spec');
     marker = `pgdock-marker-${randomUUID()}`;
   });
   /** The started processes carry `<marker>-sut` in their arguments (mocha's own processes have the marker alone, in env). */

@@ -50,10 +50,12 @@ describe('sweeps on the real server', function () {
 
   it('sweepDatabases drops dead owners\' databases and unmarked clones of a dead pid; a live owner\'s, a template and a live pid\'s clone stay', async function () {
     const n = createNonce();
-    const doomed = [await database(`pgdock_t_spec_dead_${n}`, mark({ owner: dead })), await database(`pgdock_pool_${dead.pid}_${n}`), await database(`pgdock_wtmp_${dead.pid}_${n}`)];
+    // Marked as a live owner's while it is listed: another run's sweep on a shared server (the external phase) would drop a dead owner's first.
+    const doomed = [await database(`pgdock_t_spec_dead_${n}`, mark({})), await database(`pgdock_pool_${dead.pid}_${n}`), await database(`pgdock_wtmp_${dead.pid}_${n}`)];
     const kept = [await database(`pgdock_t_spec_live_${n}`, mark({})), await database(`pgdock_tpl_spec${n}`, mark({ owner: dead, pair: 'template' })), await database(`pgdock_pool_${process.pid}_${n}`)];
     const listed = await listMarked(admin, 'database');
     expect(listed.filter((d) => d.name.endsWith(n)).map((d) => d.name).sort()).to.deep.equal([doomed[0], kept[0], kept[1]].sort());
+    await admin.unsafe(markSql('database', doomed[0]!, mark({ owner: dead })));
     expect(await findMarked(admin, 'database', doomed[1]!), 'unmarked: found, no mark').to.deep.equal({ mark: undefined });
     expect(await findMarked(admin, 'database', `pgdock_none_${n}`)).to.equal(undefined);
     const dropped = await sweepDatabases(admin);
